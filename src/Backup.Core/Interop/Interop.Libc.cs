@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+
+namespace Backup.Core.Interop;
+
+/// <summary>The few POSIX calls the portable core needs for durable writes.</summary>
+internal static unsafe partial class Libc
+{
+    public const int O_RDONLY = 0x0;
+    public const int O_DIRECTORY = 0x10000;
+    public const int O_CLOEXEC = 0x80000;
+
+    /// <summary>fsync(2).</summary>
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    public static partial int Fsync(nint fd);
+
+    /// <summary>open(2).</summary>
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags, int mode);
+
+    /// <summary>close(2).</summary>
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    /// <summary>getpid(2).</summary>
+    [LibraryImport("libc", EntryPoint = "getpid")]
+    public static partial int GetPid();
+
+    /// <summary>kill(2), used with signal 0 to ask whether a process exists.</summary>
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
+    /// <summary>geteuid(2).</summary>
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+
+    /// <summary>getegid(2).</summary>
+    [LibraryImport("libc", EntryPoint = "getegid")]
+    public static partial uint GetEgid();
+}

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace Backup.Core.Interop;
+
+/// <summary>libzstd.so.1 (zstd(1), zstd.h).</summary>
+internal static unsafe partial class Zstd
+{
+    private const string Library = "libzstd.so.1";
+
+    public const ulong ContentSizeUnknown = unchecked((ulong)-1);
+    public const ulong ContentSizeError = unchecked((ulong)-2);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_compressBound")]
+    public static partial nuint CompressBound(nuint srcSize);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_createCCtx")]
+    public static partial nint CreateCCtx();
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_freeCCtx")]
+    public static partial nuint FreeCCtx(nint cctx);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_compressCCtx")]
+    public static partial nuint CompressCCtx(nint cctx, byte* dst, nuint dstCapacity, byte* src, nuint srcSize, int level);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_createDCtx")]
+    public static partial nint CreateDCtx();
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_freeDCtx")]
+    public static partial nuint FreeDCtx(nint dctx);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_decompressDCtx")]
+    public static partial nuint DecompressDCtx(nint dctx, byte* dst, nuint dstCapacity, byte* src, nuint srcSize);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_findDecompressedSize")]
+    public static partial ulong FindDecompressedSize(byte* src, nuint srcSize);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_isError")]
+    public static partial uint IsError(nuint code);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_getErrorName")]
+    public static partial nint GetErrorName(nuint code);
+
+    public static string ErrorName(nuint code) => Marshal.PtrToStringUTF8(GetErrorName(code)) ?? "unknown zstd error";
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using Backup.Core.FileSystem;
+using Backup.Core.Model;
+using Backup.Core.Repository;
+using Backup.Core.Repository.Locking;
+
+namespace Backup.Core.Archiving;
+
+public sealed class BackupRequest
+{
+    public required ArchiverOptions Archiver { get; init; }
+
+    public string Hostname { get; init; } = Environment.MachineName;
+
+    public IReadOnlyList<string> Tags { get; init; } = Array.Empty<string>();
+
+    /// <summary>A snapshot reference to use as parent; null picks the latest with the same host and paths.</summary>
+    public string? Parent { get; init; }
+
+    /// <summary>Read every file even when the parent says it is unchanged.</summary>
+    public bool Force { get; init; }
+
+    public string ProgramVersion { get; init; } = "backupctl";
+}
+
+public sealed class BackupSummary
+{
+    public required Id SnapshotId { get; init; }
+
+    public required Snapshot Snapshot { get; init; }
+
+    public Id? ParentId { get; init; }
+
+    public required ArchiveStats Stats { get; init; }
+
+    public required IReadOnlyList<string> Warnings { get; init; }
+
+    public long DataBlobs { get; init; }
+
+    public long TreeBlobs { get; init; }
+
+    public long DataAdded { get; init; }
+
+    public long DataAddedPacked { get; init; }
+
+    public TimeSpan Duration { get; init; }
+}
+
+/// <summary>One backup run from start to snapshot: the same code for backupctl and the daemon.</summary>
+public static class BackupOperation
+{
+    public static async Task<BackupSummary> RunAsync(
+        Repository.Repository repository,
+        IFileSystem fileSystem,
+        BackupRequest request,
+        Action<Archiver>? started,
+        CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var start = GoTime.Now(request.Archiver.TimeZone);
+        await using var repoLock = await RepositoryLock.AcquireAsync(repository, exclusive: false, cancellationToken).ConfigureAwait(false);
+        await repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+
+        var paths = Archiver.AbsolutePaths(request.Archiver.Paths);
+        foreach (var path in request.Archiver.Paths)
+        {
+            // Fail early and clearly on a mistyped argument instead of an empty snapshot.
+            fileSystem.LStat(Path.GetFullPath(path));
+        }
+
+        (Id Id, Snapshot Snapshot)? parent = null;
+        if (!request.Force)
+        {
+            parent = request.Parent is { } reference
+                ? await SnapshotStore.FindAsync(repository, reference, null, null, cancellationToken).ConfigureAwait(false)
+                : await SnapshotStore.FindParentAsync(repository, request.Hostname, paths, cancellationToken).ConfigureAwait(false);
+        }
+
+        Tree? parentTree = null;
+        if (parent is { } p)
+        {
+            parentTree = await repository.LoadTreeAsync(p.Snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var packer = new BlobPacker(repository);
+        var archiver = new Archiver(repository, fileSystem, packer, request.Archiver);
+        started?.Invoke(archiver);
+        var result = await archiver.RunAsync(parentTree, cancellationToken).ConfigureAwait(false);
+        await packer.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        var end = GoTime.Now(request.Archiver.TimeZone);
+        var stats = result.Stats;
+        var snapshot = new Snapshot
+        {
+            Time = start,
+            Parent = parent?.Id,
+            Tree = result.RootTree,
+            Paths = paths,
+            Hostname = request.Hostname,
+            Username = Environment.UserName,
+            Uid = Interop.Libc.GetEuid(),
+            Gid = Interop.Libc.GetEgid(),
+            Excludes = request.Archiver.Excludes.IsEmpty ? null : request.Archiver.Excludes.Patterns.ToList(),
+            Tags = request.Tags.Count == 0 ? null : request.Tags.ToList(),
+            ProgramVersion = request.ProgramVersion,
+            Summary = new SnapshotSummary
+            {
+                BackupStart = start,
+                BackupEnd = end,
+                FilesNew = (ulong)stats.FilesNew,
+                FilesChanged = (ulong)stats.FilesChanged,
+                FilesUnmodified = (ulong)stats.FilesUnmodified,
+                DirsNew = (ulong)stats.DirsNew,
+                DirsChanged = (ulong)stats.DirsChanged,
+                DirsUnmodified = (ulong)stats.DirsUnmodified,
+                DataBlobs = (ulong)packer.DataBlobsAdded,
+                TreeBlobs = (ulong)packer.TreeBlobsAdded,
+                DataAdded = (ulong)packer.BytesAdded,
+                DataAddedPacked = (ulong)packer.BytesAddedPacked,
+                TotalFilesProcessed = (ulong)stats.TotalFilesProcessed,
+                TotalBytesProcessed = (ulong)stats.TotalBytesProcessed,
+            },
+        };
+        var snapshotId = await SnapshotStore.SaveAsync(repository, snapshot, cancellationToken).ConfigureAwait(false);
+        return new BackupSummary
+        {
+            SnapshotId = snapshotId,
+            Snapshot = snapshot,
+            ParentId = parent?.Id,
+            Stats = stats,
+            Warnings = result.Warnings,
+            DataBlobs = packer.DataBlobsAdded,
+            TreeBlobs = packer.TreeBlobsAdded,
+            DataAdded = packer.BytesAdded,
+            DataAddedPacked = packer.BytesAddedPacked,
+            Duration = clock.Elapsed,
+        };
+    }
+}

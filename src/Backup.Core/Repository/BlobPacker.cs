@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Backup.Core.Backends;
+using Backup.Core.Compression;
+using Backup.Core.Crypto;
+using Backup.Core.Model;
+using Backup.Core.Repository.Indexing;
+using Backup.Core.Repository.Packs;
+
+namespace Backup.Core.Repository;
+
+/// <summary>
+/// Turns blobs into stored packs: deduplicates against the index and the blobs in flight,
+/// compresses and encrypts on the caller's thread (so callers run in parallel), appends to one pack
+/// per blob type, uploads full packs, and writes index files along the way so that an interrupted
+/// run leaves packs a later run can reuse. Order of durability: pack, then index, then snapshot.
+/// </summary>
+public sealed class BlobPacker : IAsyncDisposable
+{
+    public const int DefaultPackSize = 16 * 1024 * 1024;
+
+    /// <summary>An index file is written once this many blobs are durable but unindexed.</summary>
+    private const int IndexFlushBlobs = 100_000;
+
+    private static readonly TimeSpan IndexFlushInterval = TimeSpan.FromMinutes(5);
+
+    private readonly Repository _repository;
+    private readonly int _packSize;
+    private readonly ConcurrentDictionary<BlobKey, byte> _inFlight = new();
+    private readonly Lock _packLock = new();
+    private readonly PackWriter?[] _writers = new PackWriter?[2];
+    private readonly SemaphoreSlim _uploadSlots;
+    private readonly List<Task> _uploads = new();
+    private readonly Lock _indexLock = new();
+    private readonly SemaphoreSlim _indexWrite = new(1, 1);
+    private IndexFile _pendingIndex = new();
+    private DateTime _lastIndexFlush = DateTime.UtcNow;
+
+    public BlobPacker(Repository repository, int packSize = DefaultPackSize, int concurrentUploads = 2)
+    {
+        _repository = repository;
+        _packSize = packSize;
+        _uploadSlots = new SemaphoreSlim(concurrentUploads, concurrentUploads);
+    }
+
+    /// <summary>Index files written by this packer, in order.</summary>
+    public List<Id> WrittenIndexes { get; } = new();
+
+    public long DataBlobsAdded;
+    public long TreeBlobsAdded;
+    public long BytesAdded;
+    public long BytesAddedPacked;
+
+    /// <summary>True when the blob is already stored or being stored; then nothing needs to be done.</summary>
+    public bool IsKnown(BlobType type, Id id) =>
+        _repository.Index.Has(type, id) || _inFlight.ContainsKey(new BlobKey(type, id));
+
+    /// <summary>Stores a blob unless it is known. Returns true when this call added it.</summary>
+    public async ValueTask<bool> SaveAsync(BlobType type, Id id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        var key = new BlobKey(type, id);
+        if (_repository.Index.Has(type, id) || !_inFlight.TryAdd(key, 0))
+        {
+            return false;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(ZstdCodec.MaxCompressedLength(plaintext.Length) + CryptoKey.Overhead);
+        var compressedBuffer = _repository.CompressionEnabled ? ArrayPool<byte>.Shared.Rent(ZstdCodec.MaxCompressedLength(plaintext.Length)) : null;
+        FinishedPack? full = null;
+        try
+        {
+            // Store raw when compression does not help: v2 allows it and it spares the reader work.
+            var payload = plaintext.Span;
+            uint uncompressedLength = 0;
+            if (compressedBuffer is not null)
+            {
+                var n = ZstdCodec.Compress(payload, compressedBuffer);
+                if (n < payload.Length)
+                {
+                    payload = compressedBuffer.AsSpan(0, n);
+                    uncompressedLength = (uint)plaintext.Length;
+                }
+            }
+
+            var sealedLength = _repository.Key.Seal(payload, buffer);
+            lock (_packLock)
+            {
+                var slot = (int)type;
+                var writer = _writers[slot] ??= new PackWriter(type, Math.Min(_packSize + (1 << 20), 64 << 20));
+                writer.Add(id, buffer.AsSpan(0, sealedLength), uncompressedLength);
+                Interlocked.Add(ref BytesAdded, plaintext.Length);
+                Interlocked.Add(ref BytesAddedPacked, sealedLength);
+                if (type == BlobType.Data) DataBlobsAdded++; else TreeBlobsAdded++;
+                if (writer.Size >= _packSize)
+                {
+                    full = writer.Finish(_repository.Key);
+                    writer.Dispose();
+                    _writers[slot] = null;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (compressedBuffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(compressedBuffer);
+            }
+        }
+
+        if (full is not null)
+        {
+            await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Finishes the open packs, waits for all uploads and writes the final index file.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var finished = new List<FinishedPack>();
+        lock (_packLock)
+        {
+            for (var i = 0; i < _writers.Length; i++)
+            {
+                if (_writers[i] is { Count: > 0 } writer)
+                {
+                    finished.Add(writer.Finish(_repository.Key));
+                    writer.Dispose();
+                    _writers[i] = null;
+                }
+            }
+        }
+
+        foreach (var pack in finished)
+        {
+            await StartUploadAsync(pack, cancellationToken).ConfigureAwait(false);
+        }
+
+        Task[] uploads;
+        lock (_uploads)
+        {
+            uploads = _uploads.ToArray();
+        }
+
+        await Task.WhenAll(uploads).ConfigureAwait(false);
+        await WriteIndexAsync(force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task[] uploads;
+        lock (_uploads)
+        {
+            uploads = _uploads.ToArray();
+        }
+
+        try
+        {
+            await Task.WhenAll(uploads).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The run has already failed; its error is reported by the caller.
+        }
+
+        lock (_packLock)
+        {
+            foreach (var writer in _writers)
+            {
+                writer?.Dispose();
+            }
+        }
+    }
+
+    private async Task StartUploadAsync(FinishedPack pack, CancellationToken cancellationToken)
+    {
+        // Bounded: at most N packs wait in memory, which bounds the backup's memory too.
+        await _uploadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var upload = Task.Run(() => UploadAsync(pack, cancellationToken), cancellationToken);
+        lock (_uploads)
+        {
+            _uploads.RemoveAll(t => t.IsCompletedSuccessfully);
+            _uploads.Add(upload);
+        }
+
+        if (upload.IsFaulted)
+        {
+            await upload.ConfigureAwait(false);
+        }
+    }
+
+    private async Task UploadAsync(FinishedPack pack, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _repository.Backend.SaveAsync(FileType.Pack, pack.Id.ToString(), pack.Data, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _uploadSlots.Release();
+        }
+
+        var indexed = new IndexedPack(pack.Id, pack.Blobs.ToList());
+        _repository.Index.Add(indexed);
+        foreach (var blob in pack.Blobs)
+        {
+            _inFlight.TryRemove(new BlobKey(blob.Type, blob.Id), out _);
+        }
+
+        lock (_indexLock)
+        {
+            _pendingIndex.Packs.Add(indexed);
+        }
+
+        await WriteIndexAsync(force: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteIndexAsync(bool force, CancellationToken cancellationToken)
+    {
+        IndexFile toWrite;
+        lock (_indexLock)
+        {
+            var due = force || _pendingIndex.BlobCount >= IndexFlushBlobs || DateTime.UtcNow - _lastIndexFlush > IndexFlushInterval;
+            if (!due || _pendingIndex.Packs.Count == 0)
+            {
+                return;
+            }
+
+            toWrite = _pendingIndex;
+            _pendingIndex = new IndexFile();
+            _lastIndexFlush = DateTime.UtcNow;
+        }
+
+        await _indexWrite.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var id = await _repository.SaveUnpackedAsync(FileType.Index, toWrite.ToJson(), cancellationToken).ConfigureAwait(false);
+            lock (WrittenIndexes)
+            {
+                WrittenIndexes.Add(id);
+            }
+        }
+        finally
+        {
+            _indexWrite.Release();
+        }
+    }
+}

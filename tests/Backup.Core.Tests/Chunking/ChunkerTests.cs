@@ -12,7 +12,7 @@ public class ChunkerTests
     public void Tables_for_the_reference_polynomial_match_restic()
     {
         var tables = ChunkerTables.For(TestPolynomial);
-        Assert.Equal(45, tables.Shift);
+        Assert.Equal(53, tables.Degree);
         Assert.Equal(0x17eb4232e19216UL, tables.Out[1]);
         Assert.Equal(0x1275b1ee8ee55fUL, tables.Out[2]);
         Assert.Equal(0xb80b98cecc39aUL, tables.Out[255]);
@@ -143,6 +143,23 @@ public class ChunkerTests
         Assert.Contains(new Polynomial(value).ToString(), e.Message);
     }
 
+    [Theory]
+    [InlineData(0x3da3358b4dc173UL)] // degree 53: the specialised path restic's polynomials take
+    [InlineData(0x37f2b5dc58bfadUL)]
+    [InlineData(0x1d3c4b5a697UL)]    // degree 40: generic four-byte rounds
+    [InlineData(0x1a1b2c3d5UL)]      // degree 32: the smallest degree with four-byte rounds
+    [InlineData(0xa1b2c3d5UL)]       // degree 31: byte at a time only
+    [InlineData(0x11bUL)]            // degree 8: the digest is below 2^20, cuts are frequent
+    public void Agrees_with_a_plain_transcription_of_the_format_for_any_allowed_degree(ulong value)
+    {
+        var polynomial = new Polynomial(value);
+        var data = MixedData();
+        var expected = ReferenceChunker.ChunkLengths(polynomial, data);
+        Assert.True(expected.Count > 5);
+        Assert.Equal(expected, ChunkLengths(polynomial, data));
+        Assert.Equal(expected, ChunkLengthsInRandomPieces(polynomial, data, seed: (int)value));
+    }
+
     /// <summary>Concatenation of SHA-256(uint64_le(i)) for i = 0 .. 262143: 8 MiB.</summary>
     internal static byte[] TestVector()
     {
@@ -193,6 +210,54 @@ public class ChunkerTests
         }
 
         return lengths;
+    }
+
+    /// <summary>Feeds FindCut pieces of random size, mostly small, so every path that spans calls is taken.</summary>
+    internal static List<int> ChunkLengthsInRandomPieces(Polynomial polynomial, byte[] data, int seed)
+    {
+        var random = new Random(seed);
+        var chunker = new Chunker(polynomial);
+        var lengths = new List<int>();
+        var chunkStart = 0;
+        var position = 0;
+        while (position < data.Length)
+        {
+            var piece = random.Next(4) == 0 ? random.Next(1, 3_000_000) : random.Next(1, 200);
+            var count = Math.Min(piece, data.Length - position);
+            var cut = chunker.FindCut(data.AsSpan(position, count));
+            if (cut < 0)
+            {
+                position += count;
+                continue;
+            }
+
+            position += cut;
+            lengths.Add(position - chunkStart);
+            chunkStart = position;
+            chunker.Reset();
+        }
+
+        if (chunkStart < data.Length)
+        {
+            lengths.Add(data.Length - chunkStart);
+        }
+
+        return lengths;
+    }
+
+    /// <summary>Random, zero and periodic stretches, so cuts happen at MinSize, by content and at MaxSize.</summary>
+    internal static byte[] MixedData()
+    {
+        var data = new byte[24 * 1024 * 1024];
+        new Random(42).NextBytes(data.AsSpan(0, 7 * 1024 * 1024));
+        data.AsSpan(7 * 1024 * 1024, 2 * 1024 * 1024 + 333).Clear();
+        for (var i = 9 * 1024 * 1024 + 333; i < 19 * 1024 * 1024; i++)
+        {
+            data[i] = (byte)(i % 64 * 13);
+        }
+
+        new Random(43).NextBytes(data.AsSpan(19 * 1024 * 1024));
+        return data;
     }
 
     internal static List<string> ChunkIds(Polynomial polynomial, byte[] data)

@@ -11,6 +11,13 @@ namespace Backup.Core.Model;
 /// </summary>
 public static class GoJson
 {
+    /// <summary>
+    /// Stands for a byte that was not UTF-8 and that a Go JSON writer replaced by <c>\ufffd</c>, so its value
+    /// is lost (restic 0.14 link targets, xattr names, user names). It is written back as <c>\ufffd</c>, and
+    /// <see cref="FileSystem.PathEncoding.Encode"/> turns it into U+FFFD's UTF-8, which is what restic restores.
+    /// </summary>
+    public const char LostByte = '\uDC00';
+
     private const string LowerHex = "0123456789abcdef";
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace Backup.Core.Model;
@@ -28,7 +30,7 @@ internal static class GoJsonFields
         reader.Read();
         return reader.TokenType switch
         {
-            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.String => GetString(ref reader),
             JsonTokenType.Null => current,
             _ => throw WrongType(ref reader, field, "a string"),
         };
@@ -147,7 +149,7 @@ internal static class GoJsonFields
         {
             values.Add(reader.TokenType switch
             {
-                JsonTokenType.String => reader.GetString()!,
+                JsonTokenType.String => GetString(ref reader),
                 JsonTokenType.Null => string.Empty,
                 _ => throw WrongType(ref reader, field, "a list of strings"),
             });
@@ -181,6 +183,73 @@ internal static class GoJsonFields
         }
     }
 
+    /// <summary>
+    /// The value of a string token. Go's encoder writes U+FFFD as the escape <c>\ufffd</c> only in place of
+    /// a byte that was not UTF-8 (a real U+FFFD is written as itself), so that escape is read as
+    /// <see cref="GoJson.LostByte"/>: writing the string again gives the same bytes.
+    /// </summary>
+    public static string GetString(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return reader.GetString()!;
+        }
+
+        ReadOnlySpan<byte> raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
+        var text = new StringBuilder(raw.Length);
+        var run = 0;
+        var i = 0;
+        while (i < raw.Length)
+        {
+            if (raw[i] != (byte)'\\')
+            {
+                i++;
+                continue;
+            }
+
+            text.Append(Encoding.UTF8.GetString(raw[run..i]));
+            var escape = raw[i + 1];
+            i += 2;
+            if (escape != (byte)'u')
+            {
+                text.Append(escape switch
+                {
+                    (byte)'b' => '\b',
+                    (byte)'f' => '\f',
+                    (byte)'n' => '\n',
+                    (byte)'r' => '\r',
+                    (byte)'t' => '\t',
+                    _ => (char)escape,
+                });
+            }
+            else
+            {
+                var unit = Hex4(raw[i..]);
+                i += 4;
+                if (unit == 0xFFFD)
+                {
+                    text.Append(GoJson.LostByte);
+                }
+                else if (char.IsHighSurrogate(unit) && i + 6 <= raw.Length && raw[i] == (byte)'\\' && raw[i + 1] == (byte)'u'
+                    && char.IsLowSurrogate(Hex4(raw[(i + 2)..])))
+                {
+                    text.Append(unit).Append(Hex4(raw[(i + 2)..]));
+                    i += 6;
+                }
+                else
+                {
+                    // Like Go, an unpaired surrogate escape reads as U+FFFD.
+                    text.Append(char.IsSurrogate(unit) ? '\uFFFD' : unit);
+                }
+            }
+
+            run = i;
+        }
+
+        text.Append(Encoding.UTF8.GetString(raw[run..]));
+        return text.ToString();
+    }
+
     public static void ExpectStartObject(ref Utf8JsonReader reader, string what)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -203,6 +272,18 @@ internal static class GoJsonFields
         return Model.Id.TryParse(text, out var id)
             ? id
             : throw new FormatException($"field \"{field}\": \"{text}\" is not an ID (64 hex characters)");
+    }
+
+    private static char Hex4(ReadOnlySpan<byte> hex)
+    {
+        var value = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            var c = hex[i];
+            value = (value << 4) | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        }
+
+        return (char)value;
     }
 
     private static string Describe(JsonTokenType token) => token switch

@@ -50,7 +50,7 @@ public static class GoQuote
     public static byte[] UnquoteName(string quoted)
     {
         ArgumentNullException.ThrowIfNull(quoted);
-        var output = new ArrayBufferWriter<byte>(quoted.Length);
+        var output = new ArrayBufferWriter<byte>(quoted.Length + 1);
         Span<byte> utf8 = stackalloc byte[4];
         var i = 0;
         while (i < quoted.Length)

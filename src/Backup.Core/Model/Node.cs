@@ -43,8 +43,9 @@ public sealed class Node
 
     /// <summary>
     /// The symlink target in <see cref="PathEncoding"/> form. A target that is not valid UTF-8 is written as
-    /// restic 0.14 writes it (U+FFFD for each bad byte) and also, losslessly, as restic 0.16's
-    /// <c>linktarget_raw</c>.
+    /// restic 0.14 writes it (<c>\ufffd</c> for each bad byte) and also, losslessly, as restic 0.16's
+    /// <c>linktarget_raw</c>. Read from a restic 0.14 tree, such a target holds <see cref="GoJson.LostByte"/>
+    /// where the bad bytes were.
     /// </summary>
     public string? LinkTarget { get; set; }
 
@@ -134,10 +135,11 @@ public sealed class Node
         {
             w.Raw(",\"linktarget\":"u8);
             w.String(LinkTarget);
-            if (!IsValidText(LinkTarget))
+            var raw = PathEncoding.Encode(LinkTarget);
+            if (!System.Text.Unicode.Utf8.IsValid(raw))
             {
                 w.Raw(",\"linktarget_raw\":"u8);
-                w.Base64(PathEncoding.Encode(LinkTarget));
+                w.Base64(raw);
             }
         }
 
@@ -303,23 +305,5 @@ public sealed class Node
             w.Raw(key);
             w.Number(value);
         }
-    }
-
-    /// <summary>False when the string holds a lone surrogate, i.e. stands for bytes that are not UTF-8.</summary>
-    private static bool IsValidText(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(value[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -1,0 +1,49 @@
+namespace Backup.Core.Model;
+
+/// <summary>A node's <c>type</c>; in JSON the lower-case names file, dir, symlink, dev, chardev, fifo, socket.</summary>
+public enum NodeType
+{
+    File,
+    Dir,
+    Symlink,
+
+    /// <summary>A block device.</summary>
+    Dev,
+    Chardev,
+    Fifo,
+
+    /// <summary>Valid in trees, though restic 0.14's backup skips sockets.</summary>
+    Socket,
+}
+
+/// <summary>The JSON names of <see cref="NodeType"/>.</summary>
+public static class NodeTypeNames
+{
+    public static string ToJsonName(this NodeType type) => type switch
+    {
+        NodeType.File => "file",
+        NodeType.Dir => "dir",
+        NodeType.Symlink => "symlink",
+        NodeType.Dev => "dev",
+        NodeType.Chardev => "chardev",
+        NodeType.Fifo => "fifo",
+        NodeType.Socket => "socket",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a node type"),
+    };
+
+    /// <summary>Reads a JSON type name; restic compares them exactly, so case matters.</summary>
+    public static bool TryParse(string? name, out NodeType type)
+    {
+        switch (name)
+        {
+            case "file": type = NodeType.File; return true;
+            case "dir": type = NodeType.Dir; return true;
+            case "symlink": type = NodeType.Symlink; return true;
+            case "dev": type = NodeType.Dev; return true;
+            case "chardev": type = NodeType.Chardev; return true;
+            case "fifo": type = NodeType.Fifo; return true;
+            case "socket": type = NodeType.Socket; return true;
+            default: type = default; return false;
+        }
+    }
+}

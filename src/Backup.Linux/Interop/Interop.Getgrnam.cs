@@ -1,0 +1,10 @@
+using System.Runtime.InteropServices;
+
+namespace Backup.Linux;
+
+internal static partial class Interop
+{
+    /// <summary>getgrnam_r(3): returns an error number (ERANGE: buffer too small); *result is NULL when there is no entry.</summary>
+    [LibraryImport("libc", EntryPoint = "getgrnam_r", SetLastError = true)]
+    internal static unsafe partial int GetgrnamR(byte* name, Group* entry, byte* buffer, nuint size, Group** result);
+}

@@ -156,6 +156,15 @@ public class NodeJsonTests
     }
 
     [Fact]
+    public void JsonEscapesAreDecodedLikeGo()
+    {
+        var node = Node.Parse("""{"name":"a","type":"file","user":"\ud83d\ude00\u00e9\/\b\"\\","group":"x\ud800y"}"""u8);
+
+        Assert.Equal("\U0001F600\u00e9/\b\"\\", node.User);
+        Assert.Equal("x\ufffdy", node.Group);
+    }
+
+    [Fact]
     public void RawLinkTargetWinsOverTheTextOne()
     {
         var node = Node.Parse("""{"name":"l","type":"symlink","linktarget_raw":"dGd0//4=","linktarget":"tgt\ufffd\ufffd"}"""u8);

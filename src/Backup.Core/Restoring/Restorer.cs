@@ -244,10 +244,7 @@ public sealed class Restorer
             // restic restores a file whose size is 0 as empty, ignoring its content list; so do we.
             if (size > 0 && node.Content is { Count: > 0 } content)
             {
-                using (var stream = new FileStream(handle, FileAccess.Write, bufferSize: 0))
-                {
-                    stream.SetLength(size);
-                }
+                RandomAccess.SetLength(handle, size);
 
                 long offset = 0;
                 foreach (var id in content)
@@ -272,8 +269,7 @@ public sealed class Restorer
                 if (offset != size)
                 {
                     Error($"{path}: the snapshot says {size} bytes but its content has {offset}; restored {offset} bytes");
-                    using var stream = new FileStream(handle, FileAccess.Write, bufferSize: 0);
-                    stream.SetLength(offset);
+                    RandomAccess.SetLength(handle, offset);
                 }
             }
         }

@@ -89,6 +89,8 @@ public sealed class Chunker
         var lowMask = (1UL << k) - 1;
         var d = _digest;
 
+        // restic's step, digest = ((digest ^ out[leaving]) * x^8 + b) mod P, is computed by linearity as
+        // (digest * x^8 mod P) ^ (out[leaving] * x^8 mod P) ^ b: the removal then lies off the digest's path.
         fixed (byte* input = data)
         fixed (byte* window = _window)
         fixed (ulong* t = _tables)

@@ -10,7 +10,7 @@ internal static partial class Interop
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
     internal static unsafe partial int Open(byte* path, int flags, uint mode);
 
-    /// <summary>Flags of open(2). A few differ on ARM, where O_DIRECTORY and O_NOFOLLOW have other values.</summary>
+    /// <summary>Flags of open(2) (asm-generic/fcntl.h); ARM and PowerPC give O_DIRECTORY and O_NOFOLLOW other values.</summary>
     internal static class OpenFlags
     {
         internal const int O_RDONLY = 0;
@@ -21,9 +21,10 @@ internal static partial class Interop
         internal const int O_NOATIME = 0x40000;
         internal const int O_CLOEXEC = 0x80000;
 
-        internal static readonly int O_DIRECTORY = IsArm ? 0x4000 : 0x10000;
-        internal static readonly int O_NOFOLLOW = IsArm ? 0x8000 : 0x20000;
+        internal static readonly int O_DIRECTORY = HasArmLayout ? 0x4000 : 0x10000;
+        internal static readonly int O_NOFOLLOW = HasArmLayout ? 0x8000 : 0x20000;
 
-        private static bool IsArm => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Armv6;
+        private static bool HasArmLayout =>
+            RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Armv6 or Architecture.Ppc64le;
     }
 }

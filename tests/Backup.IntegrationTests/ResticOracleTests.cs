@@ -9,12 +9,42 @@ namespace Backup.IntegrationTests;
 /// </summary>
 public sealed class ResticOracleTests
 {
+    /// <summary>Sockets are runtime objects that neither restic nor backupctl stores.</summary>
+    private static readonly CompareOptions WithoutSockets = new() { Sockets = false };
+
+    /// <summary>
+    /// The sample tree without what restic 0.14 cannot represent: a symlink target that is not valid
+    /// UTF-8 (0.14 stores it as U+FFFD; backupctl also stores the raw bytes, which changes that tree's ID).
+    /// </summary>
+    private static void CreateResticRepresentableTree(string root, int seed)
+    {
+        SampleTree.Create(root, seed);
+        File.Delete(Path.Combine(root, "links", "odd-target"));
+    }
+
+    [RequiresRootFact("setfacl")]
+    public void Our_backup_restores_with_backupctl_identically_including_what_restic_0_14_cannot_store()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Sub("source");
+        SampleTree.Create(source, seed: 5);
+        var ours = new Backupctl(temp.Sub("repo"));
+        ours.Ok("init");
+        ours.Ok(["backup", "source"], temp.Path);
+        ours.Ok("check", "--read-data");
+        var target = temp.Sub("restored");
+        ours.Ok("restore", "latest", "--target", target);
+
+        var differences = TreeComparer.Compare(source, Path.Combine(target, "source"), WithoutSockets with { Sparseness = true });
+        Assert.True(differences.Count == 0, "backupctl restored its own backup differently:\n" + string.Join('\n', differences));
+    }
+
     [RequiresRootFact("restic", "setfacl")]
     public void Our_backup_passes_restic_check_read_data_and_restic_restores_it_identically()
     {
         using var temp = new TempDirectory();
         var source = temp.Sub("source");
-        SampleTree.Create(source, seed: 1);
+        CreateResticRepresentableTree(source, seed: 1);
         var repo = temp.Sub("repo");
         var ours = new Backupctl(repo);
         ours.Ok("init");
@@ -25,7 +55,7 @@ public sealed class ResticOracleTests
         var target = temp.Sub("restored-by-restic");
         restic.Ok("restore", "latest", "--target", target);
 
-        var differences = TreeComparer.Compare(source, Path.Combine(target, "source"), new CompareOptions());
+        var differences = TreeComparer.Compare(source, Path.Combine(target, "source"), WithoutSockets);
         Assert.True(differences.Count == 0, "restic restored our backup differently:\n" + string.Join('\n', differences));
     }
 
@@ -34,7 +64,7 @@ public sealed class ResticOracleTests
     {
         using var temp = new TempDirectory();
         var source = temp.Sub("source");
-        SampleTree.Create(source, seed: 2);
+        CreateResticRepresentableTree(source, seed: 2);
         var repo = temp.Sub("repo");
         var restic = new Restic(repo);
         restic.Ok("init");
@@ -45,7 +75,7 @@ public sealed class ResticOracleTests
         var target = temp.Sub("restored-by-us");
         ours.Ok("restore", "latest", "--target", target);
 
-        var differences = TreeComparer.Compare(source, Path.Combine(target, "source"), new CompareOptions());
+        var differences = TreeComparer.Compare(source, Path.Combine(target, "source"), WithoutSockets);
         Assert.True(differences.Count == 0, "backupctl restored restic's backup differently:\n" + string.Join('\n', differences));
     }
 
@@ -54,7 +84,7 @@ public sealed class ResticOracleTests
     {
         using var temp = new TempDirectory();
         var source = temp.Sub("source");
-        SampleTree.Create(source, seed: 3);
+        CreateResticRepresentableTree(source, seed: 3);
         var repo = temp.Sub("repo");
         var restic = new Restic(repo);
         restic.Ok("init");
@@ -82,7 +112,7 @@ public sealed class ResticOracleTests
     {
         using var temp = new TempDirectory();
         var source = temp.Sub("source");
-        SampleTree.Create(source, seed: 4);
+        CreateResticRepresentableTree(source, seed: 4);
         var repo = temp.Sub("repo");
         var ours = new Backupctl(repo);
         ours.Ok("init");
@@ -99,7 +129,7 @@ public sealed class ResticOracleTests
         restic.Ok("check", "--read-data");
         var target = temp.Sub("restored");
         restic.Ok("restore", "latest", "--target", target);
-        var differences = TreeComparer.Compare(source, Path.Combine(target, "source"), new CompareOptions());
+        var differences = TreeComparer.Compare(source, Path.Combine(target, "source"), WithoutSockets);
         Assert.True(differences.Count == 0, string.Join('\n', differences));
     }
 

@@ -25,6 +25,9 @@ public sealed record CompareOptions
 
     /// <summary>Names hard-linked together in one tree must be hard-linked together in the other.</summary>
     public bool HardLinks { get; init; } = true;
+
+    /// <summary>Whether sockets must be there too. restic (and so we) skips sockets: they are runtime objects, not data.</summary>
+    public bool Sockets { get; init; } = true;
 }
 
 /// <summary>One way in which the actual tree differs from the expected one.</summary>
@@ -121,6 +124,11 @@ public static class TreeComparer
                 var child = relative.Length == 0 ? name : relative + "/" + name;
                 if (!actualNames.Remove(name))
                 {
+                    if (!options.Sockets && fs.LStat(Full(expectedRoot, child)).Kind == FileKind.Socket)
+                    {
+                        continue;
+                    }
+
                     Report(child, "missing");
                     continue;
                 }

@@ -1,3 +1,4 @@
+using Backup.Core.Model;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;

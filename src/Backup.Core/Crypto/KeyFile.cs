@@ -1,3 +1,5 @@
+using Backup.Core.FileSystem;
+using Backup.Core.Model;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -35,7 +37,7 @@ public sealed class KeyFile
     public string Created { get; }
 
     /// <summary><see cref="Created"/> as a value, truncated to 100 ns; null if it is not a time.</summary>
-    public DateTimeOffset? CreatedTime => GoJson.TryParseTime(Created, out var time) ? time : null;
+    public DateTimeOffset? CreatedTime => GoTime.TryParse(Created, out var time) && time.Year is >= 1 and <= 9999 ? time.ToDateTimeOffset() : null;
 
     public string Username { get; }
 
@@ -69,7 +71,9 @@ public sealed class KeyFile
         try
         {
             var data = userKey.Seal(masterJson);
-            return new KeyFile(GoJson.FormatTime(created), username, hostname, ScryptKdf, parameters.N, parameters.R, parameters.P, salt, data);
+            var instant = Timespec.FromDateTimeOffset(created);
+            var createdText = new GoTime(instant.Seconds, instant.Nanoseconds, (int)created.Offset.TotalSeconds).ToString();
+            return new KeyFile(createdText, username, hostname, ScryptKdf, parameters.N, parameters.R, parameters.P, salt, data);
         }
         finally
         {
@@ -168,7 +172,7 @@ public sealed class KeyFile
             }
         }
 
-        if (created is not null && !GoJson.TryParseTime(created, out _))
+        if (created is not null && !GoTime.TryParse(created, out _))
         {
             throw Invalid($"\"created\" is not an RFC 3339 time: \"{created}\"");
         }

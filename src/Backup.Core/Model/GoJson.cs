@@ -21,6 +21,33 @@ public static class GoJson
     private const string LowerHex = "0123456789abcdef";
 
     /// <summary>
+    /// Whether a JSON object key selects the struct field <paramref name="field"/> (ASCII), as Go 1.19 matches them:
+    /// ASCII case-insensitively, plus the two non-ASCII folds Go knows for ASCII letters (ſ for s, the Kelvin sign for k).
+    /// </summary>
+    public static bool KeyMatches(string key, string field)
+    {
+        if (key.Length != field.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < key.Length; i++)
+        {
+            var f = char.ToLowerInvariant(field[i]);
+            var k = key[i];
+            var same = k < 0x80
+                ? char.ToLowerInvariant(k) == f
+                : (f == 's' && k == '\u017f') || (f == 'k' && k == '\u212a');
+            if (!same)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Writes <paramref name="value"/> as a quoted JSON string. The value is a Go string in
     /// <see cref="FileSystem.PathEncoding"/> form: each lone surrogate stands for one byte that is not valid
     /// UTF-8 and is written as <c>\ufffd</c>, as Go does.

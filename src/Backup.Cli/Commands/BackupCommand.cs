@@ -59,16 +59,18 @@ public static class BackupCommand
             var quiet = parse.GetValue(GlobalOptions.Quiet);
             var repository = await RepositoryAccess.OpenAsync(parse, ct).ConfigureAwait(false);
             using var progress = !json && !quiet && Format.Interactive ? new ProgressLine() : null;
+            using var stopScan = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var fileSystem = new LinuxFileSystem();
+            var scanner = progress is null ? null : new Scanner(fileSystem, request.Archiver);
+            _ = scanner?.RunAsync(stopScan.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var summary = await BackupOperation.RunAsync(
                 repository,
-                new LinuxFileSystem(),
+                fileSystem,
                 request,
-                archiver => progress?.Start(() =>
-                {
-                    var p = archiver.Progress;
-                    return $"{p.Files} files, {Format.Bytes(p.Bytes)} {(p.CurrentPath is { } c ? Truncate(c, 60) : "")}";
-                }),
+                archiver => progress?.Start(() => Describe(archiver.Progress, scanner!, clock.Elapsed)),
                 ct).ConfigureAwait(false);
+            stopScan.Cancel();
             progress?.Dispose();
 
             foreach (var warning in summary.Warnings)
@@ -137,6 +139,24 @@ public static class BackupCommand
         }
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>"1234/5000 files, 1.2 GiB/3.4 GiB 35%, 80 MiB/s, ETA 0:28" — totals and ETA once the scan has counted them.</summary>
+    private static string Describe(ArchiveProgress p, Scanner scanner, TimeSpan elapsed)
+    {
+        var rate = elapsed.TotalSeconds > 0 ? p.Bytes / elapsed.TotalSeconds : 0;
+        var text = $"{p.Files}{(scanner.Finished ? "/" + scanner.Files : "")} files, {Format.Bytes(p.Bytes)}";
+        if (scanner.Finished && scanner.Bytes > 0)
+        {
+            var fraction = Math.Min(1.0, (double)p.Bytes / scanner.Bytes);
+            text += $"/{Format.Bytes(scanner.Bytes)} {fraction:P0}";
+            if (rate > 0)
+            {
+                text += $", ETA {Format.Duration(TimeSpan.FromSeconds(Math.Max(0, scanner.Bytes - p.Bytes) / rate))}";
+            }
+        }
+
+        return $"{text}, {Format.Bytes(rate)}/s {(p.CurrentPath is { } c ? Truncate(c, 40) : "")}";
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : "…" + s[^(max - 1)..];

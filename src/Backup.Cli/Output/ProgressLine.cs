@@ -24,7 +24,8 @@ public sealed class ProgressLine : IDisposable
         }
 
         var text = $"[{Format.Duration(_clock.Elapsed)}] {_render()}";
-        var width = Console.IsOutputRedirected ? 120 : Math.Max(20, Console.WindowWidth - 1);
+        // A pseudo-terminal without a size (script(1), some CI runners) reports 0 columns.
+        var width = Console.IsOutputRedirected || Console.WindowWidth < 20 ? 100 : Console.WindowWidth - 1;
         if (text.Length > width)
         {
             text = text[..width];

@@ -336,7 +336,8 @@ public sealed class Archiver
             Interlocked.Increment(ref _stats.FilesUnmodified);
             Interlocked.Add(ref _stats.BytesUnmodified, (long)node.Size);
             Interlocked.Add(ref _stats.TotalBytesProcessed, (long)node.Size);
-            Done(node.Size);
+            Interlocked.Add(ref _bytesDone, (long)node.Size);
+            Interlocked.Increment(ref _filesDone);
             return node;
         }
 
@@ -361,7 +362,7 @@ public sealed class Archiver
         Interlocked.Add(ref parentNode is null ? ref _stats.BytesNew : ref _stats.BytesChanged, (long)node.Size);
         Interlocked.Add(ref _stats.TotalBytesProcessed, (long)node.Size);
         Interlocked.Add(ref _stats.BytesRead, (long)node.Size);
-        Done(node.Size);
+        Interlocked.Increment(ref _filesDone);
         return node;
     }
 
@@ -436,6 +437,7 @@ public sealed class Archiver
     {
         var id = Id.Hash(buffer.AsSpan(0, length));
         content.Add(id);
+        Interlocked.Add(ref _bytesDone, length);
         if (_packer.IsKnown(BlobType.Data, id))
         {
             return false;
@@ -582,12 +584,6 @@ public sealed class Archiver
         {
             return false;
         }
-    }
-
-    private void Done(ulong bytes)
-    {
-        Interlocked.Increment(ref _filesDone);
-        Interlocked.Add(ref _bytesDone, (long)bytes);
     }
 
     private void Warn(string message) => _warnings.Enqueue(message);

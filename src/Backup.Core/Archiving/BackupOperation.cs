@@ -85,8 +85,17 @@ public static class BackupOperation
         await using var packer = new BlobPacker(repository);
         var archiver = new Archiver(repository, fileSystem, packer, request.Archiver);
         started?.Invoke(archiver);
-        var result = await archiver.RunAsync(parentTree, cancellationToken).ConfigureAwait(false);
-        await packer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        ArchiveResult result;
+        try
+        {
+            result = await archiver.RunAsync(parentTree, cancellationToken).ConfigureAwait(false);
+            await packer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await packer.SalvageAsync().ConfigureAwait(false);
+            throw;
+        }
 
         var end = GoTime.Now(request.Archiver.TimeZone);
         var stats = result.Stats;

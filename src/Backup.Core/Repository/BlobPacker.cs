@@ -148,6 +148,60 @@ public sealed class BlobPacker : IAsyncDisposable
         await WriteIndexAsync(force: true, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// After an interrupted run: stores the open packs and indexes every pack that reached the backend,
+    /// so the next run finds those blobs and does not read or upload them again. Failures here are
+    /// swallowed; the interruption is what gets reported.
+    /// </summary>
+    public async Task SalvageAsync()
+    {
+        try
+        {
+            var finished = new List<FinishedPack>();
+            lock (_packLock)
+            {
+                for (var i = 0; i < _writers.Length; i++)
+                {
+                    if (_writers[i] is { Count: > 0 } writer)
+                    {
+                        finished.Add(writer.Finish(_repository.Key));
+                        writer.Dispose();
+                        _writers[i] = null;
+                    }
+                }
+            }
+
+            foreach (var pack in finished)
+            {
+                await StartUploadAsync(pack, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            Task[] uploads;
+            lock (_uploads)
+            {
+                uploads = _uploads.ToArray();
+            }
+
+            foreach (var upload in uploads)
+            {
+                try
+                {
+                    await upload.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // A pack whose upload was cut short is not indexed; its temp file was removed.
+                }
+            }
+
+            await WriteIndexAsync(force: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Best effort: the repository stays consistent either way (packs without index are only unused).
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Task[] uploads;

@@ -37,6 +37,20 @@ public interface IBackend
     Task RemoveAsync(FileType type, string name, CancellationToken cancellationToken);
 
     IAsyncEnumerable<BackendEntry> ListAsync(FileType type, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A file to write a pack into before its name (the hash of its content) is known. Packs are
+    /// built on disk rather than in memory, so memory use does not grow with the pack size.
+    /// </summary>
+    IStagedFile StagePack();
+}
+
+/// <summary>A file being written; <see cref="CommitAsync"/> makes it durable under its final name, disposing without commit removes it.</summary>
+public interface IStagedFile : IAsyncDisposable
+{
+    Stream Stream { get; }
+
+    Task CommitAsync(string name, CancellationToken cancellationToken);
 }
 
 /// <summary>No repository exists at the location (exit code 10).</summary>

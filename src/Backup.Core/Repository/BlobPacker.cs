@@ -28,7 +28,7 @@ public sealed class BlobPacker : IAsyncDisposable
     private readonly int _packSize;
     private readonly ConcurrentDictionary<BlobKey, byte> _inFlight = new();
     private readonly Lock _packLock = new();
-    private readonly PackWriter?[] _writers = new PackWriter?[2];
+    private readonly OpenPack?[] _open = new OpenPack?[2];
     private readonly SemaphoreSlim _uploadSlots;
     private readonly List<Task> _uploads = new();
     private readonly Lock _indexLock = new();
@@ -64,48 +64,48 @@ public sealed class BlobPacker : IAsyncDisposable
             return false;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(ZstdCodec.MaxCompressedLength(plaintext.Length) + CryptoKey.Overhead);
-        var compressedBuffer = _repository.CompressionEnabled ? ArrayPool<byte>.Shared.Rent(ZstdCodec.MaxCompressedLength(plaintext.Length)) : null;
-        FinishedPack? full = null;
+        // One buffer: compress straight into the place the plaintext of the sealed object goes, then seal in place.
+        var bound = _repository.CompressionEnabled ? Math.Max(ZstdCodec.MaxCompressedLength(plaintext.Length), plaintext.Length) : plaintext.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(bound + CryptoKey.Overhead);
+        OpenPack? full = null;
         try
         {
-            // Store raw when compression does not help: v2 allows it and it spares the reader work.
-            var payload = plaintext.Span;
+            var payload = buffer.AsSpan(CryptoKey.Overhead / 2, bound);
+            int payloadLength;
             uint uncompressedLength = 0;
-            if (compressedBuffer is not null)
+            var compressedLength = _repository.CompressionEnabled ? ZstdCodec.Compress(plaintext.Span, payload) : int.MaxValue;
+
+            // Store raw when compression does not help: v2 allows it and it spares the reader work.
+            if (compressedLength < plaintext.Length)
             {
-                var n = ZstdCodec.Compress(payload, compressedBuffer);
-                if (n < payload.Length)
-                {
-                    payload = compressedBuffer.AsSpan(0, n);
-                    uncompressedLength = (uint)plaintext.Length;
-                }
+                payloadLength = compressedLength;
+                uncompressedLength = (uint)plaintext.Length;
+            }
+            else
+            {
+                plaintext.Span.CopyTo(payload);
+                payloadLength = plaintext.Length;
             }
 
-            var sealedLength = _repository.Key.Seal(payload, buffer);
+            var sealedLength = _repository.Key.Seal(payload[..payloadLength], buffer);
             lock (_packLock)
             {
                 var slot = (int)type;
-                var writer = _writers[slot] ??= new PackWriter(type, Math.Min(_packSize + (1 << 20), 64 << 20));
-                writer.Add(id, buffer.AsSpan(0, sealedLength), uncompressedLength);
+                var pack = _open[slot] ??= OpenPack.Create(_repository.Backend, type);
+                pack.Writer.Add(id, buffer.AsSpan(0, sealedLength), uncompressedLength);
                 Interlocked.Add(ref BytesAdded, plaintext.Length);
                 Interlocked.Add(ref BytesAddedPacked, sealedLength);
                 if (type == BlobType.Data) DataBlobsAdded++; else TreeBlobsAdded++;
-                if (writer.Size >= _packSize)
+                if (pack.Writer.Size >= _packSize)
                 {
-                    full = writer.Finish(_repository.Key);
-                    writer.Dispose();
-                    _writers[slot] = null;
+                    full = pack;
+                    _open[slot] = null;
                 }
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            if (compressedBuffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(compressedBuffer);
-            }
         }
 
         if (full is not null)
@@ -119,16 +119,15 @@ public sealed class BlobPacker : IAsyncDisposable
     /// <summary>Finishes the open packs, waits for all uploads and writes the final index file.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var finished = new List<FinishedPack>();
+        var finished = new List<OpenPack>();
         lock (_packLock)
         {
-            for (var i = 0; i < _writers.Length; i++)
+            for (var i = 0; i < _open.Length; i++)
             {
-                if (_writers[i] is { Count: > 0 } writer)
+                if (_open[i] is { } pack)
                 {
-                    finished.Add(writer.Finish(_repository.Key));
-                    writer.Dispose();
-                    _writers[i] = null;
+                    finished.Add(pack);
+                    _open[i] = null;
                 }
             }
         }
@@ -157,16 +156,15 @@ public sealed class BlobPacker : IAsyncDisposable
     {
         try
         {
-            var finished = new List<FinishedPack>();
+            var finished = new List<OpenPack>();
             lock (_packLock)
             {
-                for (var i = 0; i < _writers.Length; i++)
+                for (var i = 0; i < _open.Length; i++)
                 {
-                    if (_writers[i] is { Count: > 0 } writer)
+                    if (_open[i] is { } pack)
                     {
-                        finished.Add(writer.Finish(_repository.Key));
-                        writer.Dispose();
-                        _writers[i] = null;
+                        finished.Add(pack);
+                        _open[i] = null;
                     }
                 }
             }
@@ -219,16 +217,23 @@ public sealed class BlobPacker : IAsyncDisposable
             // The run has already failed; its error is reported by the caller.
         }
 
+        OpenPack?[] open;
         lock (_packLock)
         {
-            foreach (var writer in _writers)
+            open = _open.ToArray();
+            Array.Clear(_open);
+        }
+
+        foreach (var pack in open)
+        {
+            if (pack is not null)
             {
-                writer?.Dispose();
+                await pack.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
-    private async Task StartUploadAsync(FinishedPack pack, CancellationToken cancellationToken)
+    private async Task StartUploadAsync(OpenPack pack, CancellationToken cancellationToken)
     {
         // Bounded: at most N packs wait in memory, which bounds the backup's memory too.
         await _uploadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -245,20 +250,24 @@ public sealed class BlobPacker : IAsyncDisposable
         }
     }
 
-    private async Task UploadAsync(FinishedPack pack, CancellationToken cancellationToken)
+    private async Task UploadAsync(OpenPack pack, CancellationToken cancellationToken)
     {
+        Id packId;
+        PackedBlob[] blobs;
         try
         {
-            await _repository.Backend.SaveAsync(FileType.Pack, pack.Id.ToString(), pack.Data, cancellationToken).ConfigureAwait(false);
+            (packId, blobs, _) = pack.Writer.Finish(_repository.Key);
+            await pack.File.CommitAsync(packId.ToString(), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            await pack.DisposeAsync().ConfigureAwait(false);
             _uploadSlots.Release();
         }
 
-        var indexed = new IndexedPack(pack.Id, pack.Blobs.ToList());
+        var indexed = new IndexedPack(packId, blobs.ToList());
         _repository.Index.Add(indexed);
-        foreach (var blob in pack.Blobs)
+        foreach (var blob in blobs)
         {
             _inFlight.TryRemove(new BlobKey(blob.Type, blob.Id), out _);
         }
@@ -269,6 +278,32 @@ public sealed class BlobPacker : IAsyncDisposable
         }
 
         await WriteIndexAsync(force: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A pack being filled: its writer and the staged file under it.</summary>
+    private sealed class OpenPack : IAsyncDisposable
+    {
+        private OpenPack(IStagedFile file, PackWriter writer)
+        {
+            File = file;
+            Writer = writer;
+        }
+
+        public IStagedFile File { get; }
+
+        public PackWriter Writer { get; }
+
+        public static OpenPack Create(IBackend backend, BlobType type)
+        {
+            var file = backend.StagePack();
+            return new OpenPack(file, new PackWriter(type, file.Stream));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Writer.Dispose();
+            await File.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task WriteIndexAsync(bool force, CancellationToken cancellationToken)

@@ -12,20 +12,23 @@ public class PackFormatTests
     public void A_finished_pack_has_the_size_the_index_predicts_and_its_header_decodes_to_its_blobs()
     {
         var key = CryptoKey.NewRandom();
-        using var writer = new PackWriter(BlobType.Data, 1024);
+        using var output = new MemoryStream();
+        using var writer = new PackWriter(BlobType.Data, output);
         var plain1 = new byte[] { 1, 2, 3 };
         var plain2 = new byte[1000];
         writer.Add(Id.Hash(plain1), key.Seal(plain1), 0);
         writer.Add(Id.Hash(plain2), key.Seal([9, 9]), 1000);
         var pack = writer.Finish(key);
+        var data = output.ToArray();
 
-        Assert.Equal(Id.Hash(pack.Data), pack.Id);
-        Assert.Equal(PackFormat.ExpectedSize(pack.Blobs), pack.Data.Length);
-        Assert.Equal(3 + 32 + 2 + 32 + 37 + 41 + 32 + 4, pack.Data.Length);
+        Assert.Equal(Id.Hash(data), pack.Id);
+        Assert.Equal(data.Length, pack.Length);
+        Assert.Equal(PackFormat.ExpectedSize(pack.Blobs), data.Length);
+        Assert.Equal(3 + 32 + 2 + 32 + 37 + 41 + 32 + 4, data.Length);
 
-        var headerLength = PackFormat.HeaderLength(pack.Data.AsSpan(pack.Data.Length - 4), pack.Data.Length, "test");
+        var headerLength = PackFormat.HeaderLength(data.AsSpan(data.Length - 4), data.Length, "test");
         Assert.Equal(37 + 41 + 32, headerLength);
-        var header = PackFormat.DecodeHeader(key.Open(pack.Data.AsSpan(pack.Data.Length - 4 - headerLength, headerLength)), "test");
+        var header = PackFormat.DecodeHeader(key.Open(data.AsSpan(data.Length - 4 - headerLength, headerLength)), "test");
         Assert.Equal(pack.Blobs, header);
         Assert.Equal(35u, header[1].Offset);
         Assert.True(header[1].IsCompressed);

@@ -158,6 +158,54 @@ public sealed class LocalBackend : IBackend
         }
     }
 
+    public IStagedFile StagePack()
+    {
+        // Staged inside data/ so the final rename stays on one filesystem; the marker keeps it out of listings.
+        var directory = Path.Combine(_root, "data", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(1)));
+        if (!Directory.Exists(directory))
+        {
+            CreateDirectory(directory);
+        }
+
+        return new StagedFile(this, Path.Combine(directory, "pack" + TempMarker + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))));
+    }
+
+    private sealed class StagedFile(LocalBackend backend, string path) : IStagedFile
+    {
+        private readonly FileStream _stream = new(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
+        private bool _committed;
+
+        public Stream Stream => _stream;
+
+        public async Task CommitAsync(string name, CancellationToken cancellationToken)
+        {
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            DurableFile.Fsync(_stream.SafeFileHandle, path);
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            var final = backend.PathOf(FileType.Pack, name);
+            var directory = Path.GetDirectoryName(final)!;
+            if (!Directory.Exists(directory))
+            {
+                CreateDirectory(directory);
+            }
+
+            File.Move(path, final, overwrite: true);
+            DurableFile.FsyncDirectory(directory);
+            DurableFile.FsyncDirectory(Path.GetDirectoryName(path)!);
+            File.SetUnixFileMode(final, UnixFileMode.UserRead);
+            _committed = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            if (!_committed)
+            {
+                TryDelete(path);
+            }
+        }
+    }
+
     private SafeFileHandle OpenForRead(string path, FileType type, string name)
     {
         try

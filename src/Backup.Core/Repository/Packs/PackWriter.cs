@@ -1,21 +1,26 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using Backup.Core.Crypto;
 using Backup.Core.Model;
 
 namespace Backup.Core.Repository.Packs;
 
-/// <summary>Collects already encrypted blobs of one type into one pack file in memory.</summary>
+/// <summary>
+/// Writes already encrypted blobs of one type into a pack as they come, hashing as it goes; the
+/// pack's name (its SHA-256) is known when <see cref="Finish"/> has appended the header.
+/// </summary>
 public sealed class PackWriter : IDisposable
 {
+    private readonly Stream _output;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<PackedBlob> _blobs = new();
-    private byte[] _buffer;
-    private int _length;
+    private long _length;
+    private int _headerBytes;
 
-    public PackWriter(BlobType type, int initialCapacity)
+    public PackWriter(BlobType type, Stream output)
     {
         Type = type;
-        _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        _output = output;
     }
 
     public BlobType Type { get; }
@@ -25,48 +30,30 @@ public sealed class PackWriter : IDisposable
     /// <summary>Bytes the pack would have if finished now.</summary>
     public long Size => _length + _headerBytes + CryptoKey.Overhead + PackFormat.TrailerSize;
 
-    private int _headerBytes;
-
     public void Add(Id id, ReadOnlySpan<byte> sealedBlob, uint uncompressedLength)
     {
-        EnsureCapacity(_length + sealedBlob.Length);
-        sealedBlob.CopyTo(_buffer.AsSpan(_length));
-        var blob = new PackedBlob(Type, id, (uint)_length, (uint)sealedBlob.Length, uncompressedLength);
+        _output.Write(sealedBlob);
+        _hash.AppendData(sealedBlob);
+        var blob = new PackedBlob(Type, id, checked((uint)_length), (uint)sealedBlob.Length, uncompressedLength);
         _blobs.Add(blob);
         _headerBytes += blob.HeaderEntrySize;
         _length += sealedBlob.Length;
     }
 
-    /// <summary>Appends the encrypted header and trailer and names the pack by its SHA-256.</summary>
-    public FinishedPack Finish(CryptoKey key)
+    /// <summary>Appends the encrypted header and its length, and names the pack by its SHA-256.</summary>
+    public (Id Id, PackedBlob[] Blobs, long Length) Finish(CryptoKey key)
     {
-        var header = PackFormat.EncodeHeader(_blobs);
-        var total = _length + header.Length + CryptoKey.Overhead + PackFormat.TrailerSize;
-        var data = new byte[total];
-        _buffer.AsSpan(0, _length).CopyTo(data);
-        var sealedLength = key.Seal(header, data.AsSpan(_length));
-        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(_length + sealedLength), (uint)sealedLength);
-        return new FinishedPack(Id.Hash(data), data, _blobs.ToArray());
+        var sealedHeader = key.Seal(PackFormat.EncodeHeader(_blobs));
+        Span<byte> trailer = stackalloc byte[PackFormat.TrailerSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, (uint)sealedHeader.Length);
+        _output.Write(sealedHeader);
+        _output.Write(trailer);
+        _hash.AppendData(sealedHeader);
+        _hash.AppendData(trailer);
+        _output.Flush();
+        var id = new Id(_hash.GetHashAndReset());
+        return (id, _blobs.ToArray(), _length + sealedHeader.Length + trailer.Length);
     }
 
-    public void Dispose()
-    {
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = Array.Empty<byte>();
-    }
-
-    private void EnsureCapacity(int needed)
-    {
-        if (needed <= _buffer.Length)
-        {
-            return;
-        }
-
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
-        _buffer.AsSpan(0, _length).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = bigger;
-    }
+    public void Dispose() => _hash.Dispose();
 }
-
-public sealed record FinishedPack(Id Id, byte[] Data, PackedBlob[] Blobs);

@@ -1,3 +1,4 @@
+using Backup.Core.Buffers;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
@@ -102,7 +103,7 @@ public sealed class Archiver
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(job.Buffer);
+                BlobBuffers.Pool.Return(job.Buffer);
             }
         }
     }
@@ -382,7 +383,7 @@ public sealed class Archiver
         if (status.Size < Chunker.MinSize)
         {
             var want = (int)status.Size + 1;
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(want, 1));
+            var buffer = BlobBuffers.Pool.Rent(Math.Max(want, 1));
             var read = 0;
             var handedOff = false;
             try
@@ -407,7 +408,7 @@ public sealed class Archiver
             {
                 if (!handedOff)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    BlobBuffers.Pool.Return(buffer);
                 }
             }
 
@@ -419,11 +420,11 @@ public sealed class Archiver
         using var chunks = new StreamChunker(stream, _repository.Config.ChunkerPolynomial);
         while (chunks.TryReadNext(out var chunk))
         {
-            var copy = ArrayPool<byte>.Shared.Rent(chunk.Length);
+            var copy = BlobBuffers.Pool.Rent(chunk.Length);
             chunk.Span.CopyTo(copy);
             if (!await AddChunkAsync(copy, chunk.Length, content, cancellationToken).ConfigureAwait(false))
             {
-                ArrayPool<byte>.Shared.Return(copy);
+                BlobBuffers.Pool.Return(copy);
             }
 
             size += chunk.Length;

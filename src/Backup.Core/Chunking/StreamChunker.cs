@@ -1,3 +1,4 @@
+using Backup.Core.Buffers;
 using System.Buffers;
 
 namespace Backup.Core.Chunking;
@@ -13,7 +14,8 @@ public sealed class StreamChunker : IDisposable
     /// <summary>Reads never ask for less than this, so a file costs few system calls.</summary>
     internal const int MinReadSize = 1024 * 1024;
 
-    internal const int BufferSize = 2 * Chunker.MaxSize;
+    // The largest chunk plus one read: an unfinished chunk moved to the front always leaves room for the next read.
+    internal const int BufferSize = Chunker.MaxSize + MinReadSize;
 
     private readonly Stream _source;
     private readonly Chunker _chunker;
@@ -33,7 +35,7 @@ public sealed class StreamChunker : IDisposable
 
         _source = source;
         _chunker = new Chunker(polynomial);
-        _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        _buffer = BlobBuffers.Pool.Rent(BufferSize);
     }
 
     /// <summary>
@@ -83,7 +85,7 @@ public sealed class StreamChunker : IDisposable
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            BlobBuffers.Pool.Return(buffer);
         }
     }
 

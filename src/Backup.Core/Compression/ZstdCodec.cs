@@ -11,19 +11,25 @@ public static unsafe class ZstdCodec
 {
     public const int DefaultLevel = 3;
 
-    [ThreadStatic]
-    private static ContextPair? t_contexts;
+    private static readonly System.Collections.Concurrent.ConcurrentBag<ContextPair> Contexts = new();
 
     public static int MaxCompressedLength(int length) => checked((int)Interop.Zstd.CompressBound((nuint)length));
 
     public static int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level = DefaultLevel)
     {
-        var contexts = t_contexts ??= new ContextPair();
+        var contexts = Rent();
         nuint written;
-        fixed (byte* src = source)
-        fixed (byte* dst = destination)
+        try
         {
-            written = Interop.Zstd.CompressCCtx(contexts.Compressor, dst, (nuint)destination.Length, src, (nuint)source.Length, level);
+            fixed (byte* src = source)
+            fixed (byte* dst = destination)
+            {
+                written = Interop.Zstd.CompressCCtx(contexts.Compressor, dst, (nuint)destination.Length, src, (nuint)source.Length, level);
+            }
+        }
+        finally
+        {
+            Contexts.Add(contexts);
         }
 
         ThrowIfError(written, "compress");
@@ -40,12 +46,19 @@ public static unsafe class ZstdCodec
     /// <summary>Decompresses one or more frames into exactly <paramref name="destination"/>; returns the bytes written.</summary>
     public static int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        var contexts = t_contexts ??= new ContextPair();
+        var contexts = Rent();
         nuint written;
-        fixed (byte* src = source)
-        fixed (byte* dst = destination)
+        try
         {
-            written = Interop.Zstd.DecompressDCtx(contexts.Decompressor, dst, (nuint)destination.Length, src, (nuint)source.Length);
+            fixed (byte* src = source)
+            fixed (byte* dst = destination)
+            {
+                written = Interop.Zstd.DecompressDCtx(contexts.Decompressor, dst, (nuint)destination.Length, src, (nuint)source.Length);
+            }
+        }
+        finally
+        {
+            Contexts.Add(contexts);
         }
 
         ThrowIfError(written, "decompress");
@@ -104,6 +117,8 @@ public static unsafe class ZstdCodec
             }
         }
     }
+
+    private static ContextPair Rent() => Contexts.TryTake(out var contexts) ? contexts : new ContextPair();
 
     private static void ThrowIfError(nuint code, string operation)
     {

@@ -1,3 +1,4 @@
+using Backup.Core.Buffers;
 using System.Buffers;
 using System.Collections.Concurrent;
 using Backup.Core.Backends;
@@ -66,7 +67,7 @@ public sealed class BlobPacker : IAsyncDisposable
 
         // One buffer: compress straight into the place the plaintext of the sealed object goes, then seal in place.
         var bound = _repository.CompressionEnabled ? Math.Max(ZstdCodec.MaxCompressedLength(plaintext.Length), plaintext.Length) : plaintext.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(bound + CryptoKey.Overhead);
+        var buffer = BlobBuffers.Pool.Rent(bound + CryptoKey.Overhead);
         OpenPack? full = null;
         try
         {
@@ -105,7 +106,7 @@ public sealed class BlobPacker : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BlobBuffers.Pool.Return(buffer);
         }
 
         if (full is not null)

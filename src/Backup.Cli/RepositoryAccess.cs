@@ -58,23 +58,14 @@ public static class RepositoryAccess
 
     public static byte[] ReadPasswordFile(string file, string option)
     {
-        string text;
         try
         {
-            text = File.ReadAllText(file);
+            return PasswordFile.Read(file, option);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ArgumentException e)
         {
-            throw new UsageException($"{option} {file}: cannot read it: {e.Message}");
+            throw new UsageException(e.Message);
         }
-
-        var trimmed = text.Trim();
-        if (trimmed.Length == 0)
-        {
-            throw new UsageException($"{option} {file}: the file is empty; an empty password is not allowed");
-        }
-
-        return Encoding.UTF8.GetBytes(trimmed);
     }
 
     public static byte[] Prompt(string prompt, bool confirm)

@@ -25,6 +25,12 @@ public static class CliApplication
         root.Subcommands.Add(CatCommand.Create());
         root.Subcommands.Add(KeyCommand.Create());
         root.Subcommands.Add(UnlockCommand.Create());
+        foreach (var command in JobCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        root.Options.Add(DaemonAccess.Socket);
 
         using var interrupt = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -59,6 +65,7 @@ public static class CliApplication
         WrongPasswordException => (ExitCodes.WrongPassword, e.Message + "; check the password, the password file, or BACKUP_PASSWORD"),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted; the repository is left consistent (packs already written are reused by the next run)"),
         UsageException => (ExitCodes.UsageError, e.Message),
+        Backup.Linux.Control.ControlException => (ExitCodes.Failure, e.Message),
         RepositoryFormatException or SnapshotNotFoundException or IOException or UnauthorizedAccessException or ArgumentException or FormatException => (ExitCodes.Failure, e.Message),
         _ => (ExitCodes.Failure, $"{e.GetType().Name}: {e.Message} (set BACKUP_DEBUG=1 for details)"),
     };

@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Backup.Cli.Output;
+using Backup.Linux.Control;
+
+namespace Backup.Cli.Commands;
+
+/// <summary>Job control through backupd: jobs, status, run, cancel, history, reload.</summary>
+public static class JobCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return Jobs();
+        yield return Status();
+        yield return Run();
+        yield return Cancel();
+        yield return History();
+        yield return Reload();
+    }
+
+    private static Command Jobs()
+    {
+        var command = new Command("jobs", "List backupd's jobs with their state, last result and next run.");
+        command.SetAction(async (parse, ct) =>
+        {
+            var result = await DaemonAccess.CallAsync(parse, "jobs", null, null, ct).ConfigureAwait(false);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(result?.ToJsonString());
+                return ExitCodes.Success;
+            }
+
+            Console.WriteLine($"{"JOB",-16} {"STATE",-22} {"LAST RUN",-20} {"RESULT",-12} {"NEXT RUN",-20}");
+            foreach (var job in result?["jobs"]?.AsArray() ?? [])
+            {
+                var last = job!["last_run"] as JsonObject;
+                Console.WriteLine($"{Text(job, "name"),-16} {Text(job, "state"),-22} {Time(last?["started"]),-20} {Text(last, "result"),-12} {Time(job["next_run"]),-20}");
+            }
+
+            foreach (var (name, problems) in result?["disabled"]?.AsObject() ?? [])
+            {
+                Console.WriteLine($"{name,-16} {"disabled",-22} {Text(problems?.AsArray().FirstOrDefault(), null)}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var job = new Argument<string?>("JOB") { Arity = ArgumentArity.ZeroOrOne, Description = "A job; without it, the daemon's own status" };
+        var command = new Command("status", "Show a job's state, last runs and next run, or the daemon's status.") { job };
+        command.SetAction(async (parse, ct) =>
+        {
+            var name = parse.GetValue(job);
+            var result = await DaemonAccess.CallAsync(parse, name is null ? "daemon_status" : "status", name is null ? null : new JsonObject { ["job"] = name }, null, ct).ConfigureAwait(false);
+            if (parse.GetValue(GlobalOptions.Json) || result is not JsonObject obj)
+            {
+                Console.WriteLine(result?.ToJsonString());
+                return ExitCodes.Success;
+            }
+
+            foreach (var (key, value) in obj)
+            {
+                Console.WriteLine($"{key,-16} {(value is JsonValue ? value.ToString() : value?.ToJsonString())}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Run()
+    {
+        var job = new Argument<string>("JOB") { Description = "The job to run" };
+        var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the run ends, showing progress; the exit code is the run's result (0, 3 partial, 1 failed)" };
+        var full = new Option<bool>("--full") { Description = "Read every file, ignoring the parent snapshot's unchanged files" };
+        var command = new Command("run", "Ask backupd to run a job now (it joins the queue; a job already queued or running is not started twice).") { job, wait, full };
+        command.SetAction(async (parse, ct) =>
+        {
+            var json = parse.GetValue(GlobalOptions.Json);
+            var waiting = parse.GetValue(wait);
+            using var progress = waiting && !json && !parse.GetValue(GlobalOptions.Quiet) && Format.Interactive ? new ProgressLine() : null;
+            var latest = "queued";
+            progress?.Start(() => latest);
+            var result = await DaemonAccess.CallAsync(
+                parse,
+                "run",
+                new JsonObject { ["job"] = parse.GetValue(job), ["wait"] = waiting, ["full"] = parse.GetValue(full) },
+                e => latest = e["event"]?.GetValue<string>() == "progress"
+                    ? $"{e["files"]} files, {Format.Bytes(e["bytes"]?.GetValue<long>() ?? 0)} {e["path"]}"
+                    : $"{e["state"] ?? e["event"]}",
+                ct).ConfigureAwait(false);
+            progress?.Dispose();
+            if (json)
+            {
+                Console.WriteLine(result?.ToJsonString());
+            }
+
+            if (!waiting)
+            {
+                if (!json)
+                {
+                    Console.WriteLine($"job {parse.GetValue(job)}: {Text(result, "queued")}");
+                }
+
+                return ExitCodes.Success;
+            }
+
+            var outcome = Text(result, "result");
+            if (!json)
+            {
+                Console.WriteLine($"job {parse.GetValue(job)}: {outcome}{(result?["snapshot_id"] is { } id ? $", snapshot {id.ToString()[..8]}" : "")}{(result?["error"] is { } error ? $": {error}" : "")}");
+            }
+
+            return outcome switch
+            {
+                "success" => ExitCodes.Success,
+                "partial" => ExitCodes.PartialBackup,
+                "cancelled" => ExitCodes.Interrupted,
+                _ => ExitCodes.Failure,
+            };
+        });
+        return command;
+    }
+
+    private static Command Cancel()
+    {
+        var job = new Argument<string>("JOB") { Description = "The job to cancel" };
+        var command = new Command("cancel", "Cancel a queued or running job. A running backup stops cleanly: what was stored is kept for the next run, the lock is released.") { job };
+        command.SetAction(async (parse, ct) =>
+        {
+            var result = await DaemonAccess.CallAsync(parse, "cancel", new JsonObject { ["job"] = parse.GetValue(job) }, null, ct).ConfigureAwait(false);
+            Console.WriteLine(parse.GetValue(GlobalOptions.Json) ? result?.ToJsonString() : $"job {parse.GetValue(job)}: {Text(result, "cancelled")}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command History()
+    {
+        var job = new Argument<string>("JOB") { Description = "The job" };
+        var limit = new Option<int>("--limit", "-n") { Description = "How many runs, newest first", DefaultValueFactory = _ => 20 };
+        var command = new Command("history", "Show a job's past runs: trigger, start, duration, result, snapshot and counts.") { job, limit };
+        command.SetAction(async (parse, ct) =>
+        {
+            var result = await DaemonAccess.CallAsync(parse, "history", new JsonObject { ["job"] = parse.GetValue(job), ["limit"] = parse.GetValue(limit) }, null, ct).ConfigureAwait(false);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(result?.ToJsonString());
+                return ExitCodes.Success;
+            }
+
+            Console.WriteLine($"{"STARTED",-20} {"TRIGGER",-9} {"RESULT",-12} {"SNAPSHOT",-9} {"NEW",7} {"CHANGED",8} {"UNMOD",8}  ERROR");
+            foreach (var run in result?["runs"]?.AsArray() ?? [])
+            {
+                Console.WriteLine($"{Time(run!["started"]),-20} {Text(run, "trigger"),-9} {Text(run, "result"),-12} {Text(run, "snapshot_id").PadRight(8)[..8],-9} {Text(run, "files_new"),7} {Text(run, "files_changed"),8} {Text(run, "files_unmodified"),8}  {Text(run, "error")}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Reload()
+    {
+        var command = new Command("reload", "Make backupd read its configuration again. Invalid job files disable only their own job.");
+        command.SetAction(async (parse, ct) =>
+        {
+            var result = await DaemonAccess.CallAsync(parse, "reload", null, null, ct).ConfigureAwait(false);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(result?.ToJsonString());
+                return ExitCodes.Success;
+            }
+
+            Console.WriteLine($"reloaded: {Text(result, "jobs")} job(s)");
+            foreach (var (name, problems) in result?["disabled"]?.AsObject() ?? [])
+            {
+                foreach (var problem in problems?.AsArray() ?? [])
+                {
+                    Console.Error.WriteLine($"{problem} (job {name} disabled)");
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string Text(JsonNode? node, string? key)
+    {
+        var value = key is null ? node : node?[key];
+        return value is null ? "" : value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
+    }
+
+    private static string Time(JsonNode? node) =>
+        node is JsonValue v && v.TryGetValue<string>(out var s) && DateTimeOffset.TryParse(s, out var t) ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss") : "-";
+}

@@ -1,0 +1,22 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Backup.Linux.Control;
+
+namespace Backup.Cli;
+
+/// <summary>Talking to backupd: where its socket is, and turning its errors into exit codes.</summary>
+public static class DaemonAccess
+{
+    public static readonly Option<string?> Socket = new("--socket")
+    {
+        Description = "backupd's control socket (default: $BACKUP_SOCKET or /run/backup/backupd.sock)",
+        HelpName = "PATH",
+        Recursive = true,
+    };
+
+    public static string SocketPath(ParseResult parse) =>
+        parse.GetValue(Socket) ?? Environment.GetEnvironmentVariable("BACKUP_SOCKET") ?? "/run/backup/backupd.sock";
+
+    public static Task<JsonNode?> CallAsync(ParseResult parse, string method, JsonObject? parameters, Action<JsonObject>? onEvent, CancellationToken cancellationToken) =>
+        ControlClient.CallAsync(SocketPath(parse), method, parameters, onEvent, cancellationToken);
+}

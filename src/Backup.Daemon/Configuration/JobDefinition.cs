@@ -70,10 +70,13 @@ public sealed class GlobalSettings
     public NotifySettings Notify { get; init; } = new();
 }
 
-/// <summary>A problem in a configuration file, printed as FILE:LINE:COLUMN: message.</summary>
+/// <summary>
+/// A problem in a configuration file, printed as FILE:LINE:COLUMN: message. Line and Column are 1-based;
+/// both are 0 when the problem is with the file as a whole (its name, its permissions), printed as FILE: message.
+/// </summary>
 public sealed record ConfigProblem(string File, int Line, int Column, string Message)
 {
-    public override string ToString() => $"{File}:{Line}:{Column}: {Message}";
+    public override string ToString() => Line > 0 ? $"{File}:{Line}:{Column}: {Message}" : $"{File}: {Message}";
 }
 
 /// <summary>The whole configuration: valid jobs, and disabled jobs with the problems that disabled them.</summary>
@@ -86,7 +89,10 @@ public sealed class DaemonConfiguration
     /// <summary>Job name -> the problems in its file. Such a job is not run; the others are.</summary>
     public required IReadOnlyDictionary<string, IReadOnlyList<ConfigProblem>> DisabledJobs { get; init; }
 
-    /// <summary>Problems in the global file (the defaults are used instead of a bad global file).</summary>
+    /// <summary>
+    /// Problems in the global file (the defaults are used instead of a bad global file), and problems with the
+    /// configuration directory as a whole: a missing directory, an unreadable jobs.d, a stray NAME.yml beside NAME.yaml.
+    /// </summary>
     public required IReadOnlyList<ConfigProblem> GlobalProblems { get; init; }
 
     public IEnumerable<ConfigProblem> AllProblems => GlobalProblems.Concat(DisabledJobs.Values.SelectMany(p => p));

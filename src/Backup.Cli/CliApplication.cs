@@ -25,6 +25,7 @@ public static class CliApplication
         root.Subcommands.Add(CatCommand.Create());
         root.Subcommands.Add(KeyCommand.Create());
         root.Subcommands.Add(UnlockCommand.Create());
+        root.Subcommands.Add(ConfigCommand.Create());
         foreach (var command in JobCommands.Create())
         {
             root.Subcommands.Add(command);

@@ -1,0 +1,159 @@
+using System.Text.Json.Nodes;
+using Backup.IntegrationTests.Infrastructure;
+
+namespace Backup.IntegrationTests.Daemon;
+
+/// <summary>backupd for real: socket activation, runs, cancellation, SIGTERM, access control, bad job files.</summary>
+public sealed class BackupDaemonTests : IDisposable
+{
+    private readonly DaemonFixture _daemon = new();
+
+    public void Dispose() => _daemon.Dispose();
+
+    [RequiresToolFact("restic", "systemd-socket-activate")]
+    public void Run_wait_through_a_socket_activated_daemon_saves_a_snapshot_restic_accepts()
+    {
+        File.WriteAllText(Path.Combine(_daemon.Source, "a.txt"), "hello");
+        _daemon.WriteJob("home");
+        _daemon.Start();
+        Assert.DoesNotContain("backupd started", _daemon.Output);
+
+        var result = _daemon.CtlJson("run", "home", "--wait");
+
+        Assert.Equal("success", result["result"]!.GetValue<string>());
+        Assert.Equal("manual", result["trigger"]!.GetValue<string>());
+        Assert.Equal(1, result["files_new"]!.GetValue<long>());
+        var snapshotId = result["snapshot_id"]!.GetValue<string>();
+        Assert.Contains("control socket received from systemd", _daemon.Output);
+        new Restic(_daemon.Repository).Ok("check", "--read-data");
+        Assert.Contains(snapshotId, new Restic(_daemon.Repository).Ok("snapshots", "--json"));
+
+        var history = _daemon.CtlJson("history", "home");
+        Assert.Equal(snapshotId, history["runs"]![0]!["snapshot_id"]!.GetValue<string>());
+
+        // The second run finds everything unchanged through the parent.
+        var second = _daemon.CtlJson("run", "home", "--wait");
+        Assert.Equal(1, second["files_unmodified"]!.GetValue<long>());
+    }
+
+    [RequiresToolFact("restic", "systemd-socket-activate")]
+    public void Cancel_during_a_run_leaves_a_repository_restic_check_accepts()
+    {
+        WriteLargeSource(files: 6);
+        _daemon.WriteJob("home");
+        _daemon.Start();
+
+        Assert.Equal(0, _daemon.Ctl("run", "home").ExitCode);
+        _daemon.WaitForState("home", "running", TimeSpan.FromSeconds(30));
+        Thread.Sleep(1500);
+        var cancel = _daemon.Ctl("cancel", "home");
+        Assert.True(cancel.ExitCode == 0, cancel.StdErr);
+        _daemon.WaitForState("home", "idle", TimeSpan.FromSeconds(60));
+
+        var history = _daemon.CtlJson("history", "home");
+        Assert.Equal("cancelled", history["runs"]![0]!["result"]!.GetValue<string>());
+        Assert.Empty(Directory.GetFiles(Path.Combine(_daemon.Repository, "locks")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_daemon.Repository, "snapshots")));
+        new Restic(_daemon.Repository).Ok("check", "--read-data");
+    }
+
+    [RequiresToolFact("restic", "systemd-socket-activate")]
+    public void Sigterm_during_a_run_stops_cleanly_and_the_restarted_daemon_remembers_the_run()
+    {
+        WriteLargeSource(files: 6);
+        _daemon.WriteJob("home");
+        _daemon.Start();
+        Assert.Equal(0, _daemon.Ctl("run", "home").ExitCode);
+        _daemon.WaitForState("home", "running", TimeSpan.FromSeconds(30));
+        Thread.Sleep(1500);
+
+        _daemon.Signal("TERM");
+        Assert.Equal(0, _daemon.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_daemon.Repository, "locks")));
+        new Restic(_daemon.Repository).Ok("check", "--read-data");
+
+        _daemon.Start();
+        var history = _daemon.CtlJson("history", "home");
+        Assert.Equal("cancelled", history["runs"]![0]!["result"]!.GetValue<string>());
+
+        // What the cancelled run stored is reused: the next run completes and restic accepts it.
+        Assert.Equal("success", _daemon.CtlJson("run", "home", "--wait")["result"]!.GetValue<string>());
+        new Restic(_daemon.Repository).Ok("check");
+    }
+
+    [RequiresToolFact("restic", "systemd-socket-activate")]
+    public void A_daemon_killed_during_a_run_records_it_as_interrupted_after_restart()
+    {
+        WriteLargeSource(files: 6);
+        _daemon.WriteJob("home");
+        _daemon.Start();
+        Assert.Equal(0, _daemon.Ctl("run", "home").ExitCode);
+        _daemon.WaitForState("home", "running", TimeSpan.FromSeconds(30));
+
+        _daemon.Signal("KILL");
+        _daemon.WaitForExit(TimeSpan.FromSeconds(10));
+        _daemon.Start();
+
+        var history = _daemon.CtlJson("history", "home");
+        Assert.Equal("interrupted", history["runs"]![0]!["result"]!.GetValue<string>());
+        Assert.Contains("interrupted", _daemon.Output);
+    }
+
+    [RequiresRootFact("systemd-socket-activate")]
+    public void A_client_that_is_neither_root_nor_in_group_backup_may_list_but_not_run()
+    {
+        _daemon.WriteJob("home");
+        _daemon.Start();
+        Assert.Equal(0, _daemon.Ctl("jobs").ExitCode);
+
+        // Let the kernel admit user nobody to the socket so that SO_PEERCRED decides.
+        File.SetUnixFileMode(_daemon.SocketPath, (UnixFileMode)0x1B6);
+        ProcessRunner.Run("chmod", ["755", _daemon.Root, _daemon.RuntimeDirectory]);
+        var env = new Dictionary<string, string> { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp", ["BACKUP_SOCKET"] = _daemon.SocketPath };
+        ProcessResult AsNobody(params string[] args) =>
+            ProcessRunner.Run("setpriv", new[] { "--reuid=nobody", "--regid=nogroup", "--clear-groups", "dotnet", Backupctl.Dll }.Concat(args), env, "/tmp");
+
+        var list = AsNobody("jobs");
+        Assert.True(list.ExitCode == 0, list.StdErr);
+        Assert.Contains("home", list.StdOut);
+
+        var run = AsNobody("run", "home", "--wait");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("group \"backup\"", run.StdErr);
+        Assert.Contains("refused \"run\" from uid 65534", _daemon.Output);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_daemon.Repository, "snapshots")));
+    }
+
+    [RequiresToolFact("systemd-socket-activate")]
+    public void An_invalid_job_file_disables_only_that_job_and_unknown_jobs_are_named()
+    {
+        File.WriteAllText(Path.Combine(_daemon.Source, "a.txt"), "hello");
+        _daemon.WriteJob("home");
+        File.WriteAllText(Path.Combine(_daemon.JobsDirectory, "broken.yaml"), "sources: [/x]\nrepository: /r\nschedul: daily\n");
+        _daemon.Start();
+
+        var jobs = _daemon.CtlJson("jobs");
+        Assert.Equal("home", jobs["jobs"]![0]!["name"]!.GetValue<string>());
+        var problems = jobs["disabled"]!["broken"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+        Assert.Contains(problems, p => p.Contains("broken.yaml:3:1") && p.Contains("did you mean 'schedule'"));
+
+        var broken = _daemon.Ctl("run", "broken", "--wait");
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("disabled", broken.StdErr);
+        Assert.Contains("schedule", broken.StdErr);
+
+        var missing = _daemon.Ctl("run", "nosuchjob", "--wait");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("no job named \"nosuchjob\"", missing.StdErr);
+
+        Assert.Equal("success", _daemon.CtlJson("run", "home", "--wait")["result"]!.GetValue<string>());
+    }
+
+    private void WriteLargeSource(int files)
+    {
+        for (var i = 0; i < files; i++)
+        {
+            File.WriteAllBytes(Path.Combine(_daemon.Source, $"big{i}"), ResticOracleTests.RandomBytes(64 << 20, 200 + i));
+        }
+    }
+}

@@ -77,6 +77,18 @@ public sealed class JobQueue : IAsyncDisposable
 
             if (_entries.TryGetValue(job.Name, out var existing))
             {
+                if (existing.State == EntryState.Running && existing.Run.IsCancellationRequested)
+                {
+                    // The running run is being cancelled and will not cover this trigger: run again once it has ended.
+                    if (existing.FollowUp is not null)
+                    {
+                        return EnqueueOutcome.MergedWithQueued;
+                    }
+
+                    existing.FollowUp = trigger;
+                    return EnqueueOutcome.Queued;
+                }
+
                 return existing.State == EntryState.Running ? EnqueueOutcome.MergedWithRunning : EnqueueOutcome.MergedWithQueued;
             }
 
@@ -346,6 +358,11 @@ public sealed class JobQueue : IAsyncDisposable
 
         StartRuns(next);
         Raise(Finished, new JobRunFinished(run, record, storeError));
+        if (entry.FollowUp is { } followUp)
+        {
+            Enqueue(entry.Job, followUp);
+        }
+
         entry.Done.TrySetResult();
     }
 
@@ -425,6 +442,9 @@ public sealed class JobQueue : IAsyncDisposable
         public DateTimeOffset? Started { get; set; }
 
         public long? RunId { get; set; }
+
+        /// <summary>A trigger that arrived while this run was being cancelled; queued anew when it ends.</summary>
+        public TriggerKind? FollowUp { get; set; }
 
         /// <summary>Ends the destination watch: cancelled when the entry starts or leaves the queue.</summary>
         public CancellationTokenSource Queued { get; } = new();

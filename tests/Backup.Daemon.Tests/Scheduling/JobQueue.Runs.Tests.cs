@@ -87,6 +87,36 @@ public sealed class JobQueueRunsTests() : JobQueueFixture(maxConcurrentJobs: 1)
     }
 
     [Fact]
+    public void A_trigger_after_cancelling_a_running_job_is_not_lost_in_the_cancelled_run()
+    {
+        var release = new TaskCompletionSource();
+        var calls = 0;
+        var queue = new JobQueue(new(), Clock, Store, DelegateDestinationProbe.Always, async (run, token) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                // A runner that needs a moment to wind down after cancellation.
+                await release.Task;
+                token.ThrowIfCancellationRequested();
+            }
+
+            return JobOutcome.Success("s");
+        });
+        queue.Enqueue(Job("a"), TriggerKind.Schedule);
+        Wait.Until(() => Volatile.Read(ref calls) == 1, "a runs");
+
+        Assert.Equal(CancelOutcome.CancellationRequested, queue.Cancel("a"));
+        Assert.Equal(EnqueueOutcome.Queued, queue.Enqueue(Job("a"), TriggerKind.Manual));
+        Assert.Equal(EnqueueOutcome.MergedWithQueued, queue.Enqueue(Job("a"), TriggerKind.Device));
+        release.SetResult();
+
+        Wait.Until(() => Store.History("a", 10).Count(r => r.Result != RunResult.Running) == 2, "both runs end");
+        var history = Store.History("a", 10);
+        Assert.Equal([(TriggerKind.Manual, RunResult.Success), (TriggerKind.Schedule, RunResult.Cancelled)], history.Select(r => (r.Trigger, r.Result)));
+        Wait.Until(() => queue.Status("a").Activity == JobActivity.Idle, "a is idle");
+    }
+
+    [Fact]
     public async Task Stopping_interrupts_running_runs_drops_queued_ones_and_refuses_new_ones()
     {
         Queue.Enqueue(Job("a"), TriggerKind.Schedule);

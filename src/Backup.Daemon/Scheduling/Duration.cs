@@ -18,18 +18,28 @@ public static partial class Duration
             return false;
         }
 
-        foreach (Capture part in match.Groups["part"].Captures)
+        try
         {
-            var unit = part.Value[^1];
-            var amount = long.Parse(part.Value[..^1], CultureInfo.InvariantCulture);
-            value += unit switch
+            foreach (Capture part in match.Groups["part"].Captures)
             {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
-                _ => TimeSpan.FromDays(7 * amount),
-            };
+                var unit = part.Value[^1];
+                var amount = long.Parse(part.Value[..^1], CultureInfo.InvariantCulture);
+                value += unit switch
+                {
+                    's' => TimeSpan.FromSeconds(amount),
+                    'm' => TimeSpan.FromMinutes(amount),
+                    'h' => TimeSpan.FromHours(amount),
+                    'd' => TimeSpan.FromDays(amount),
+                    _ => TimeSpan.FromDays(7 * amount),
+                };
+            }
+        }
+        catch (OverflowException)
+        {
+            // Many large parts ("999999w999999w…") pass the pattern but exceed TimeSpan: a parse error, not a crash.
+            value = default;
+            error = $"\"{text}\" is too long a duration";
+            return false;
         }
 
         if (value <= TimeSpan.Zero)

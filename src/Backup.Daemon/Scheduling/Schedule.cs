@@ -64,9 +64,14 @@ public sealed class Schedule
             case "weekly" when words.Length <= 3:
                 var day = DayOfWeek.Monday;
                 var rest = words.Skip(1).ToList();
-                if (rest.Count > 0 && Array.IndexOf(DayNames, rest[0][..Math.Min(3, rest[0].Length)]) is var d and >= 0 && !rest[0].Contains(':'))
+                if (rest.Count > 0 && !rest[0].Contains(':'))
                 {
-                    day = (DayOfWeek)d;
+                    if (!TryDay(rest[0], out day))
+                    {
+                        error = $"\"{rest[0]}\" is not a day of the week: write mon, tue, wed, thu, fri, sat or sun";
+                        return false;
+                    }
+
                     rest.RemoveAt(0);
                 }
 
@@ -121,8 +126,9 @@ public sealed class Schedule
     }
 
     /// <summary>
-    /// The first planned run strictly after <paramref name="after"/>. Interval schedules count from the
-    /// previous run's start (<paramref name="lastRun"/>), or run at once when there was none.
+    /// The first planned run strictly after <paramref name="after"/> for calendar schedules. Interval schedules
+    /// count from the previous run's start (<paramref name="lastRun"/>) and return <paramref name="after"/> itself
+    /// ("run now") when there was no previous run or its interval has already passed.
     /// </summary>
     public DateTimeOffset NextAfter(DateTimeOffset after, DateTimeOffset? lastRun, TimeZoneInfo zone)
     {
@@ -151,27 +157,64 @@ public sealed class Schedule
                 : Times;
             foreach (var time in candidates.Order())
             {
-                var wall = date.ToDateTime(time);
-                if (zone.IsInvalidTime(wall))
+                foreach (var candidate in Instants(date.ToDateTime(time), zone))
                 {
-                    // Skipped by a daylight-saving jump: run at the first valid minute after it.
-                    while (zone.IsInvalidTime(wall))
+                    if (candidate > after)
                     {
-                        wall = wall.AddMinutes(1);
+                        return candidate;
                     }
-                }
-
-                var offset = zone.IsAmbiguousTime(wall) ? zone.GetAmbiguousTimeOffsets(wall).Max() : zone.GetUtcOffset(wall);
-                var candidate = new DateTimeOffset(wall, offset);
-                if (candidate > after)
-                {
-                    return candidate;
                 }
             }
         }
 
         throw new InvalidOperationException($"schedule \"{Text}\" has no run in the next two months");
     }
+
+    /// <summary>The instants a wall-clock time names in <paramref name="zone"/>, earliest first.</summary>
+    private IEnumerable<DateTimeOffset> Instants(DateTime wall, TimeZoneInfo zone)
+    {
+        if (zone.IsInvalidTime(wall))
+        {
+            // Skipped by a daylight-saving jump: run at the first valid minute after it.
+            while (zone.IsInvalidTime(wall))
+            {
+                wall = wall.AddMinutes(1);
+            }
+        }
+
+        if (!zone.IsAmbiguousTime(wall))
+        {
+            yield return new DateTimeOffset(wall, zone.GetUtcOffset(wall));
+            yield break;
+        }
+
+        // A time repeated when the clocks go back: a daily job runs once, at the first occurrence;
+        // an hourly job runs at both, since each is a separate hour of real time.
+        var offsets = zone.GetAmbiguousTimeOffsets(wall).OrderDescending().ToList();
+        yield return new DateTimeOffset(wall, offsets[0]);
+        if (Kind == ScheduleKind.Hourly)
+        {
+            foreach (var offset in offsets.Skip(1))
+            {
+                yield return new DateTimeOffset(wall, offset);
+            }
+        }
+    }
+
+    private static bool TryDay(string word, out DayOfWeek day)
+    {
+        day = default;
+        var index = Array.IndexOf(DayNames, word.Length >= 3 ? word[..3] : word);
+        if (index < 0 || (word.Length > 3 && word != FullDayName((DayOfWeek)index)))
+        {
+            return false;
+        }
+
+        day = (DayOfWeek)index;
+        return true;
+    }
+
+    private static string FullDayName(DayOfWeek day) => day.ToString().ToLowerInvariant();
 
     private bool DayMatches(DateOnly date) => Kind switch
     {
@@ -201,7 +244,13 @@ public sealed class Schedule
             times.Add(time);
         }
 
-        return times.Count > 0;
+        if (times.Count == 0)
+        {
+            error = $"\"{text}\" names no time of day: write HH:MM (24-hour), e.g. 02:00";
+            return false;
+        }
+
+        return true;
     }
 }
 

@@ -26,6 +26,9 @@ public enum RunResult
 /// <summary>One row of job history.</summary>
 public sealed record JobRunRecord
 {
+    /// <summary>The error of a run that ended because the daemon stopped (or died) while it was in progress.</summary>
+    public const string InterruptedError = "the daemon stopped while this run was in progress";
+
     public long Id { get; init; }
 
     public required string Job { get; init; }
@@ -53,33 +56,4 @@ public sealed record JobRunRecord
     public long BytesUnmodified { get; init; }
 
     public string? Error { get; init; }
-}
-
-/// <summary>Durable daemon state (SQLite, WAL): history, last success, next planned run, notification state.</summary>
-public interface IStateStore
-{
-    /// <summary>Records a run as started and returns its id.</summary>
-    long RunStarted(string job, TriggerKind trigger, DateTimeOffset started);
-
-    void RunFinished(long runId, JobRunRecord outcome);
-
-    /// <summary>Marks every run still "running" as interrupted (called once at start-up); returns how many.</summary>
-    int MarkInterruptedRuns(DateTimeOffset now);
-
-    IReadOnlyList<JobRunRecord> History(string job, int limit);
-
-    JobRunRecord? LastRun(string job);
-
-    DateTimeOffset? LastSuccess(string job);
-
-    DateTimeOffset? NextPlanned(string job);
-
-    void SetNextPlanned(string job, DateTimeOffset? when);
-
-    /// <summary>The condition last notified for (job, channel), so the same condition is not repeated.</summary>
-    string? NotifiedCondition(string job, string channel);
-
-    void SetNotifiedCondition(string job, string channel, string? condition, DateTimeOffset when);
-
-    DateTimeOffset? LastNotified(string job, string channel);
 }

@@ -1,0 +1,147 @@
+using Backup.Daemon.Scheduling;
+using Backup.Daemon.State;
+
+namespace Backup.Daemon.Tests.Scheduling;
+
+public sealed class JobQueueRunsTests() : JobQueueFixture(maxConcurrentJobs: 1)
+{
+    [Fact]
+    public void A_run_is_recorded_when_it_starts_and_when_it_ends()
+    {
+        var enqueued = Clock.Now;
+        Queue.Enqueue(Job("a"), TriggerKind.Manual);
+        AssertRunning("a");
+        var run = Assert.Single(Runner.Calls);
+        Assert.Equal(("a", TriggerKind.Manual, enqueued, enqueued), (run.Job.Name, run.Trigger, run.Enqueued, run.Started));
+        Assert.True(run.RunId > 0);
+        Assert.Equal(RunResult.Running, Store.LastRun("a")!.Result);
+        Assert.Equal(run.RunId, Assert.Single(Events<JobRunStarted>()).Run.RunId);
+
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        Finish("a", new JobOutcome { Result = RunResult.Success, SnapshotId = "abc", FilesNew = 3, BytesNew = 1000 });
+
+        var record = Store.LastRun("a")!;
+        Assert.Equal(run.RunId, record.Id);
+        Assert.Equal(RunResult.Success, record.Result);
+        Assert.Equal("abc", record.SnapshotId);
+        Assert.Equal(3, record.FilesNew);
+        Assert.Equal(1000, record.BytesNew);
+        Assert.Equal(enqueued.AddMinutes(5), record.Ended);
+        var finished = Assert.Single(Events<JobRunFinished>());
+        Assert.Equal(record, finished.Record);
+        Assert.Null(finished.StoreError);
+    }
+
+    [Fact]
+    public async Task A_runner_that_throws_makes_a_failed_run_with_its_message()
+    {
+        var queue = new JobQueue(new(), Clock, Store, DelegateDestinationProbe.Always, (_, _) => throw new InvalidOperationException("repository is locked"));
+        var finished = new TaskCompletionSource<JobRunFinished>();
+        queue.Finished += (_, e) => finished.TrySetResult(e);
+        queue.Enqueue(Job("a"), TriggerKind.Manual);
+        var record = (await finished.Task.WaitAsync(TimeSpan.FromSeconds(10))).Record;
+        Assert.Equal(RunResult.Failed, record.Result);
+        Assert.Equal("repository is locked", Store.LastRun("a")!.Error);
+    }
+
+    [Fact]
+    public void Cancelling_a_queued_job_removes_it_without_a_trace()
+    {
+        Queue.Enqueue(Job("a"), TriggerKind.Schedule);
+        Queue.Enqueue(Job("b"), TriggerKind.Schedule);
+        Assert.Equal(CancelOutcome.RemovedFromQueue, Queue.Cancel("b"));
+        Assert.Equal(JobActivity.Idle, Activity("b"));
+        Assert.Equal(CancelOutcome.NotQueued, Queue.Cancel("b"));
+
+        Finish("a");
+        Assert.Empty(Queue.StatusAll());
+        Assert.Equal(0, Runner.CallCount("b"));
+        Assert.Empty(Store.History("b", 10));
+    }
+
+    [Fact]
+    public void Cancelling_a_job_waiting_for_its_drive_stops_probing_it()
+    {
+        SetOffline("usb", true);
+        Queue.Enqueue(Job("usb"), TriggerKind.Device);
+        Assert.Equal(CancelOutcome.RemovedFromQueue, Queue.Cancel("usb"));
+        var probes = Probes;
+        SetOffline("usb", false);
+        Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(probes, Probes);
+        Assert.Equal(0, Runner.CallCount("usb"));
+        Assert.Equal(0, Clock.WaiterCount);
+    }
+
+    [Fact]
+    public void Cancelling_a_running_job_cancels_its_token_and_records_it_as_cancelled()
+    {
+        Queue.Enqueue(Job("a"), TriggerKind.Schedule);
+        Queue.Enqueue(Job("b"), TriggerKind.Schedule);
+        AssertRunning("a");
+
+        Assert.Equal(CancelOutcome.CancellationRequested, Queue.Cancel("a"));
+        Wait.Until(() => Events<JobRunFinished>().Count == 1, "a ends");
+        Assert.Equal(RunResult.Cancelled, Store.LastRun("a")!.Result);
+        AssertRunning("b");
+    }
+
+    [Fact]
+    public void A_trigger_after_cancelling_a_running_job_is_not_lost_in_the_cancelled_run()
+    {
+        var release = new TaskCompletionSource();
+        var calls = 0;
+        var queue = new JobQueue(new(), Clock, Store, DelegateDestinationProbe.Always, async (run, token) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                // A runner that needs a moment to wind down after cancellation.
+                await release.Task;
+                token.ThrowIfCancellationRequested();
+            }
+
+            return JobOutcome.Success("s");
+        });
+        queue.Enqueue(Job("a"), TriggerKind.Schedule);
+        Wait.Until(() => Volatile.Read(ref calls) == 1, "a runs");
+
+        Assert.Equal(CancelOutcome.CancellationRequested, queue.Cancel("a"));
+        Assert.Equal(EnqueueOutcome.Queued, queue.Enqueue(Job("a"), TriggerKind.Manual));
+        Assert.Equal(EnqueueOutcome.MergedWithQueued, queue.Enqueue(Job("a"), TriggerKind.Device));
+        release.SetResult();
+
+        Wait.Until(() => Store.History("a", 10).Count(r => r.Result != RunResult.Running) == 2, "both runs end");
+        var history = Store.History("a", 10);
+        Assert.Equal([(TriggerKind.Manual, RunResult.Success), (TriggerKind.Schedule, RunResult.Cancelled)], history.Select(r => (r.Trigger, r.Result)));
+        Wait.Until(() => queue.Status("a").Activity == JobActivity.Idle, "a is idle");
+    }
+
+    [Fact]
+    public async Task Stopping_interrupts_running_runs_drops_queued_ones_and_refuses_new_ones()
+    {
+        Queue.Enqueue(Job("a"), TriggerKind.Schedule);
+        Queue.Enqueue(Job("b"), TriggerKind.Schedule);
+        AssertRunning("a");
+
+        await Queue.StopAsync();
+        var record = Store.LastRun("a")!;
+        Assert.Equal(RunResult.Interrupted, record.Result);
+        Assert.Equal(JobRunRecord.InterruptedError, record.Error);
+        Assert.Empty(Store.History("b", 10));
+        Assert.Empty(Queue.StatusAll());
+        Assert.Equal(EnqueueOutcome.Stopping, Queue.Enqueue(Job("c"), TriggerKind.Manual));
+    }
+
+    [Fact]
+    public void A_failing_event_handler_does_not_break_the_queue()
+    {
+        Queue.Started += (_, _) => throw new InvalidOperationException("log full");
+        Queue.Finished += (_, _) => throw new InvalidOperationException("log full");
+        Queue.Enqueue(Job("a"), TriggerKind.Schedule);
+        Queue.Enqueue(Job("b"), TriggerKind.Schedule);
+        Finish("a");
+        AssertRunning("b");
+        Finish("b");
+        Assert.Equal(RunResult.Success, Store.LastRun("b")!.Result);
+    }
+}

@@ -4,8 +4,9 @@ namespace Backup.IntegrationTests.Systemd;
 
 /// <summary>
 /// The programs as a package would install them: scripts/publish.sh builds them (self-contained, so
-/// the container needs no .NET) once per test run into artifacts/systemd-test-install; Install copies
-/// them and the unit files of systemd/ into a container the way the Debian package does.
+/// the container needs no .NET) into artifacts/systemd-test-install, and again only when a source
+/// file changed since; Install copies them and the unit files of systemd/ into a container the way
+/// the Debian package does.
 /// </summary>
 public sealed class InstalledBackup
 {
@@ -44,6 +45,15 @@ public sealed class InstalledBackup
     private static string Publish()
     {
         var output = Path.Combine(RepositoryRoot, "artifacts", "systemd-test-install");
+        var stamp = Path.Combine(output, ".published");
+        var newestSource = NewestSourceTime();
+        if (File.Exists(stamp) && File.GetLastWriteTimeUtc(stamp) > newestSource)
+        {
+            return output;
+        }
+
+        File.Delete(stamp);
+        var started = DateTime.UtcNow;
         var watch = Stopwatch.StartNew();
         // A publish started from inside `dotnet test` must not inherit the outer build's MSBuild
         // settings (they point the inner build at the outer one's SDK and node).
@@ -61,7 +71,39 @@ public sealed class InstalledBackup
             throw new InvalidOperationException($"scripts/publish.sh failed: {result}");
         }
 
+        File.WriteAllText(stamp, "");
+        // A source changed while publishing is newer than the stamp, so the next run publishes again.
+        File.SetLastWriteTimeUtc(stamp, started);
         Console.Error.WriteLine($"published backupctl and backupd in {watch.Elapsed.TotalSeconds:F0} s");
         return output;
+    }
+
+    /// <summary>The last change to anything the published programs are built from (bin/ and obj/ aside).</summary>
+    private static DateTime NewestSourceTime()
+    {
+        var inputs = new[] { "Directory.Build.props", "Directory.Packages.props", "scripts/publish.sh" }
+            .Select(f => Path.Combine(RepositoryRoot, f))
+            .Where(File.Exists)
+            .Concat(SourceFiles(Path.Combine(RepositoryRoot, "src")));
+        return inputs.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MaxValue).Max();
+    }
+
+    private static IEnumerable<string> SourceFiles(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            yield return file;
+        }
+
+        foreach (var sub in Directory.EnumerateDirectories(directory))
+        {
+            if (Path.GetFileName(sub) is not ("bin" or "obj"))
+            {
+                foreach (var file in SourceFiles(sub))
+                {
+                    yield return file;
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds backupctl and backupd for installation into OUTDIR, laid out as on the target system:
+#
+#   OUTDIR/usr/lib/backup/          both programs and the .NET runtime they share
+#   OUTDIR/usr/bin/backupctl   ->   ../lib/backup/backupctl
+#   OUTDIR/usr/sbin/backupd    ->   ../lib/backup/backupd
+#
+# The programs are self-contained (linux-x64): the target needs no .NET runtime, only glibc,
+# OpenSSL 3 (libssl3), libzstd1 and libsystemd0, which every systemd-based Debian has. Both are
+# published into one directory; they share the runtime files, which come from the same runtime
+# pack. Intermediate files go under artifacts/publish, apart from the normal build's obj/ and bin/,
+# so publishing never disturbs a build or test run of the same tree.
+#
+# Usage: scripts/publish.sh OUTDIR    (CONFIGURATION=Debug to publish a debug build)
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 OUTDIR" >&2
+    exit 2
+fi
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+mkdir -p "$1"
+out="$(cd "$1" && pwd)"
+configuration=${CONFIGURATION:-Release}
+artifacts="$root/artifacts/publish"
+mkdir -p "$artifacts"
+
+# One publish at a time per tree: they share the intermediate directory.
+exec 9>"$artifacts/.lock"
+flock 9
+
+lib="$out/usr/lib/backup"
+rm -rf "$lib" "$out/usr/bin/backupctl" "$out/usr/sbin/backupd"
+mkdir -p "$lib" "$out/usr/bin" "$out/usr/sbin"
+
+for project in Backup.Cli Backup.Daemon; do
+    dotnet publish "$root/src/$project" \
+        -c "$configuration" -r linux-x64 --self-contained \
+        --artifacts-path "$artifacts" \
+        --disable-build-servers -nologo -v quiet \
+        -o "$lib"
+done
+
+ln -s ../lib/backup/backupctl "$out/usr/bin/backupctl"
+ln -s ../lib/backup/backupd "$out/usr/sbin/backupd"
+echo "published to $out"

@@ -74,9 +74,9 @@ public sealed class BackupDaemonTests : IDisposable
 
         _daemon.Start();
         var history = _daemon.CtlJson("history", "home");
-        Assert.Equal("cancelled", history["runs"]![0]!["result"]!.GetValue<string>());
+        Assert.Equal("interrupted", history["runs"]![0]!["result"]!.GetValue<string>());
 
-        // What the cancelled run stored is reused: the next run completes and restic accepts it.
+        // What the interrupted run stored is reused: the next run completes and restic accepts it.
         Assert.Equal("success", _daemon.CtlJson("run", "home", "--wait")["result"]!.GetValue<string>());
         new Restic(_daemon.Repository).Ok("check");
     }

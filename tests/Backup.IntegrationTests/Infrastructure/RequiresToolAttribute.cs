@@ -39,6 +39,9 @@ public static class Tools
         ["getfattr"] = "attr",
         ["setfacl"] = "acl",
         ["zstd"] = "zstd",
+        ["systemd-socket-activate"] = "systemd",
+        ["systemd-nspawn"] = "systemd-container",
+        ["debootstrap"] = "debootstrap",
     };
 
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);

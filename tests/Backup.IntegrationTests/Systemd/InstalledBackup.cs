@@ -52,7 +52,11 @@ public sealed class InstalledBackup
             return output;
         }
 
-        File.Delete(stamp);
+        if (File.Exists(stamp))
+        {
+            File.Delete(stamp);
+        }
+
         var started = DateTime.UtcNow;
         var watch = Stopwatch.StartNew();
         // A publish started from inside `dotnet test` must not inherit the outer build's MSBuild

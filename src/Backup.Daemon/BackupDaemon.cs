@@ -113,14 +113,15 @@ public sealed class BackupDaemon
         var listener = TakeActivatedSocket() ?? ControlServer.Bind(Paths.SocketPath, adminGroup);
         using var serverStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var server = new ControlServer(listener, _handler, adminGroup, message => _log.Warning("{Message}", message)).RunAsync(serverStop.Token);
-        Scheduler.Reload(Configuration.Jobs);
-        var scheduler = Scheduler.RunAsync(stop);
-        var watchdog = WatchdogAsync(stop);
 
+        // Ready as soon as the socket is served; scheduling starts after, so systemd never waits on it.
+        _systemd.Ready();
         _log.ForContext("EventId", EventIds.DaemonStarted).Information(
             "backupd started: {Jobs} job(s), {Disabled} disabled, config {ConfigDir}, control socket {Socket}",
             Configuration.Jobs.Count, Configuration.DisabledJobs.Count, Paths.ConfigDirectory, Paths.SocketPath);
-        _systemd.Ready();
+        Scheduler.Reload(Configuration.Jobs);
+        var scheduler = Task.Run(() => Scheduler.RunAsync(stop), CancellationToken.None);
+        var watchdog = WatchdogAsync(stop);
         UpdateStatus();
 
         try

@@ -53,24 +53,9 @@ public sealed class ExitCodeTests
         File.WriteAllBytes(Path.Combine(source, "big"), ResticOracleTests.RandomBytes(64 << 20, 5));
         restic.Ok("backup", source);
 
-        // restic check takes an exclusive lock; freeze it while it holds the lock.
-        var info = new ProcessStartInfo("restic", ["check", "--read-data"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment["RESTIC_REPOSITORY"] = repo;
-        info.Environment["RESTIC_PASSWORD"] = Restic.Password;
-        info.Environment["RESTIC_CACHE_DIR"] = temp.Sub("cache");
-        using var holder = Process.Start(info)!;
+        using var holder = restic.StartHoldingExclusiveLock(temp.Sub("cache"));
         try
         {
-            var locks = Path.Combine(repo, "locks");
-            var deadline = Stopwatch.StartNew();
-            while (Directory.GetFiles(locks).Length == 0 && deadline.Elapsed < TimeSpan.FromSeconds(30) && !holder.HasExited)
-            {
-                Thread.Sleep(5);
-            }
-
-            ProcessRunner.Run("kill", ["-STOP", holder.Id.ToString()]);
-            Assert.NotEmpty(Directory.GetFiles(locks));
-
             var result = new Backupctl(repo).Run("backup", source);
             Assert.Equal(11, result.ExitCode);
             Assert.Contains("exclusive lock", result.StdErr);

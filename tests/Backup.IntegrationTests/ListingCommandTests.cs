@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Backup.IntegrationTests.Infrastructure;
 
@@ -58,18 +57,8 @@ public sealed class ListingCommandTests
         File.WriteAllBytes(Path.Combine(source, "big"), ResticOracleTests.RandomBytes(64 << 20, 6));
         restic.Ok("backup", source);
 
-        var info = new ProcessStartInfo("restic", ["check", "--read-data"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment["RESTIC_REPOSITORY"] = repo;
-        info.Environment["RESTIC_PASSWORD"] = Restic.Password;
-        info.Environment["RESTIC_CACHE_DIR"] = temp.Sub("cache");
-        using (var holder = Process.Start(info)!)
+        using (var holder = restic.StartHoldingExclusiveLock(temp.Sub("cache")))
         {
-            var deadline = Stopwatch.StartNew();
-            while (Directory.GetFiles(Path.Combine(repo, "locks")).Length == 0 && deadline.Elapsed < TimeSpan.FromSeconds(30) && !holder.HasExited)
-            {
-                Thread.Sleep(5);
-            }
-
             holder.Kill();
             holder.WaitForExit();
         }

@@ -37,6 +37,31 @@ public sealed class Restic
         return result.StdOut;
     }
 
+    /// <summary>
+    /// Starts "restic check --read-data" (which takes an exclusive lock) and freezes it with SIGSTOP once its
+    /// lock file is completely written, so the lock is certainly held. The caller kills the process.
+    /// </summary>
+    public System.Diagnostics.Process StartHoldingExclusiveLock(string cacheDirectory)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("restic", ["check", "--read-data"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment["RESTIC_REPOSITORY"] = Repository;
+        info.Environment["RESTIC_PASSWORD"] = Password;
+        info.Environment["RESTIC_CACHE_DIR"] = cacheDirectory;
+        var holder = System.Diagnostics.Process.Start(info)!;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+
+        // A lock is held once a file named by its 64-hex ID exists; "-tmp-" files are still being written.
+        bool LockWritten() => Directory.GetFiles(Path.Combine(Repository, "locks")).Any(f => Path.GetFileName(f).Length == 64);
+        while (!LockWritten() && deadline.Elapsed < TimeSpan.FromSeconds(30) && !holder.HasExited)
+        {
+            Thread.Sleep(2);
+        }
+
+        ProcessRunner.Run("kill", ["-STOP", holder.Id.ToString()]);
+        Assert.True(LockWritten(), "restic check finished before its lock could be observed; give it more data to read");
+        return holder;
+    }
+
     public byte[] OkBytes(params string[] args)
     {
         var result = Run(args);

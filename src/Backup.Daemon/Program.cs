@@ -36,7 +36,9 @@ if (unknown.Count > 0)
 }
 
 var paths = DaemonPaths.FromEnvironment(Option("--config-dir"), Option("--socket"));
-var log = LogSetup.Create(Backup.Linux.Systemd.Journal.IsPreferred);
+var log = LogSetup.Create(
+    journal: true,
+    Environment.GetEnvironmentVariable("BACKUP_DEBUG") == "1" ? Serilog.Events.LogEventLevel.Debug : Serilog.Events.LogEventLevel.Information);
 using var stop = new CancellationTokenSource();
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 {
@@ -60,5 +62,5 @@ catch (Exception e)
 }
 finally
 {
-    (log as IDisposable)?.Dispose();
+    log.Dispose();
 }

@@ -1,21 +1,41 @@
+using Serilog;
+
 namespace Backup.Daemon.Logging;
 
 /// <summary>
-/// Stable MESSAGE_ID values (sd-id128) for each kind of event, so `journalctl MESSAGE_ID=…` finds
-/// every occurrence across versions. Never change one once released.
+/// Stable 128-bit ids for the kinds of events backupd logs. In the journal each becomes MESSAGE_ID=,
+/// so <c>journalctl MESSAGE_ID=…</c> finds every failed job regardless of wording or language, and a
+/// message catalog can attach documentation to it. Generated once with <c>systemd-id128 new</c>; never
+/// change or reuse one, because users' queries and alerts depend on them.
 /// </summary>
 public static class EventIds
 {
-    public const string DaemonStarted = "ac8eed0f11b7427dbc2c4555f34d6a7d";
-    public const string DaemonStopping = "6780e8570a8b4134b5061e2a87172f46";
-    public const string JobStarted = "c17c6178b3114a769b403edb1b63681d";
-    public const string JobSucceeded = "8e7451ebcea546d0a2708d1ebd350aff";
-    public const string JobPartial = "590b5014e51c42efa20bd5fa7b1b1d7c";
-    public const string JobFailed = "f89b44abb37e4ce78e09000e1aea0a7e";
-    public const string JobCancelled = "89a2c30dc08d4a1885062cc35affc3c7";
-    public const string JobSkipped = "a2ca1a616448457a9255981ca082eea9";
-    public const string JobOverdue = "e802e6ce170c4852bc4def20df8bd0b8";
-    public const string ConfigInvalid = "6e9d1847ec06473a950d218e4aaf9ec8";
-    public const string DestinationUnavailable = "8f8b5a9ede7548c2bcf5a0db48af5a72";
-    public const string NotificationFailed = "0e3ca1f76bc045618a2b526b1a5fc493";
+    /// <summary>The log event property that carries the id; the journal sink turns it into MESSAGE_ID.</summary>
+    public const string PropertyName = "EventId";
+
+    public const string DaemonStarted = "14e5ccfd03bb469da1abe37ee20a5882";
+    public const string DaemonStopping = "5e2deed04f714428b6216a802574ee04";
+    public const string JobStarted = "89c00985115643e9bf3026f1630e339d";
+    public const string JobSucceeded = "6bf06bf36d874305ad8a4356ed92d9e7";
+
+    /// <summary>A snapshot was written but some files could not be read (restic's exit code 3).</summary>
+    public const string JobPartial = "8a79d78a8be7447392f216bddb397417";
+    public const string JobFailed = "a1a7102b9d454d9dbe26923505c9c296";
+    public const string JobCancelled = "5030358a75cb42d1a57a06c8426d8ab7";
+
+    /// <summary>A trigger fired but the job did not run (already running, destination absent, conditions unmet).</summary>
+    public const string JobSkipped = "0e7104b423444ddf8b60bfdbb1abb01b";
+
+    /// <summary>A job has not succeeded within the time its schedule promises.</summary>
+    public const string JobOverdue = "4592b91f0189431798ac94b498617734";
+    public const string ConfigInvalid = "3e7636ab173a4ed2b6c16715629a54eb";
+    public const string DestinationUnavailable = "68be79e9acdc4657a093a1a56ad81eac";
+    public const string NotificationFailed = "3ee29b01cf0a441b9283921a1f0de05d";
+
+    /// <summary>A logger whose events carry the id: <c>log.ForEvent(EventIds.JobFailed).Error(…)</c>.</summary>
+    public static ILogger ForEvent(this ILogger logger, string eventId)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        return logger.ForContext(PropertyName, eventId);
+    }
 }

@@ -38,8 +38,9 @@ public static class Journal
 
     /// <summary>
     /// Sends one entry. Values are UTF-8 and may hold any text, line breaks included. Field names must
-    /// be valid journal field names (see <see cref="IsValidFieldName"/>); the journal adds trusted
-    /// fields (_PID, _SYSTEMD_UNIT …) itself.
+    /// be valid journal field names (see <see cref="IsValidFieldName"/>). journald adds the trusted
+    /// fields (_PID, _SYSTEMD_UNIT …) itself, and libsystemd adds SYSLOG_IDENTIFIER=&lt;program name&gt;
+    /// when the entry has none, so give one unless the executable's name is right.
     /// </summary>
     /// <returns>True when sent; false when journald is not running here.</returns>
     /// <exception cref="ArgumentException">No fields, or a field name the journal would reject.</exception>

@@ -1,0 +1,61 @@
+namespace Backup.Linux.Tests.Systemd;
+
+/// <summary>
+/// A fact that needs external programs (and, optionally, root). Locally a missing program skips the
+/// test with the Debian package to install; under CI (CI=true) nothing is skipped, so a missing tool
+/// makes the test fail loudly instead of vanishing. (Same convention as Backup.IntegrationTests.)
+/// </summary>
+public sealed class RequiresToolFactAttribute : FactAttribute
+{
+    public RequiresToolFactAttribute(params string[] tools)
+    {
+        Skip = Tools.SkipReason(tools, root: false);
+    }
+}
+
+public static class Tools
+{
+    /// <summary>Debian packages that provide each program the tests use.</summary>
+    private static readonly Dictionary<string, string> Packages = new()
+    {
+        ["systemd-socket-activate"] = "systemd",
+    };
+
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static string? Find(string tool)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+        {
+            var candidate = Path.Combine(dir, tool);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    public static string? SkipReason(string[] tools, bool root)
+    {
+        if (InCi)
+        {
+            return null;
+        }
+
+        var missing = tools.Where(t => Find(t) is null).ToList();
+        if (missing.Count > 0)
+        {
+            var packages = string.Join(' ', missing.Select(t => Packages.GetValueOrDefault(t, t)).Distinct());
+            return $"needs {string.Join(", ", missing)}: install with 'apt-get install {packages}'";
+        }
+
+        if (root && Environment.UserName != "root")
+        {
+            return "needs root: run the tests as root";
+        }
+
+        return null;
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares backupctl with restic 0.14 on one generated dataset, in one run, on this machine.
 #
-#   scripts/benchmark.sh [--scale S] [--workdir DIR] [--backupctl PATH] [--no-parts] [--tools LIST]
+#   scripts/benchmark.sh [--scale S] [--workdir DIR] [--backupctl PATH] [--no-parts] [--swap-order]
+#                        [--tools LIST]
 #
 # Steps, each for both tools, with wall time, user+sys CPU time and peak RSS from GNU time:
 #   - initial backup of only the large files, and of only the small-file tree (separate
@@ -12,9 +13,11 @@
 # The dataset is generated once (tests/Backup.Benchmarks) and reused; repositories and restored
 # trees are removed again. Page caches are not dropped: the source is read once before the first
 # measurement, so both tools find it in the page cache. The order of the tools alternates from
-# step to step so that neither always runs first. Results go to stdout and to
+# step to step so that neither always runs first; --swap-order flips it for every step, so two
+# runs, one with and one without, give each tool each position once. Results go to stdout and to
 # DIR/results-<time>.md. Performance is reported, never asserted. --tools restic (or backupctl)
-# runs one tool only, to try the harness out.
+# runs one tool only, to try the harness out. BACKUPCTL_REVISION names the backupctl source in
+# the report when its tree is not a git checkout.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,15 +25,17 @@ scale=1
 workdir=/work/bench-data
 backupctl="${BACKUPCTL:-$root/scripts/backupctl}"
 parts=yes
+swap=no
 tools=restic,backupctl
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --scale) scale="$2"; shift 2 ;;
         --workdir) workdir="$2"; shift 2 ;;
         --backupctl) backupctl="$2"; shift 2 ;;
         --no-parts) parts=no; shift ;;
+        --swap-order) swap=yes; shift ;;
         --tools) tools="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "benchmark.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
@@ -101,7 +106,7 @@ if enabled backupctl && [ -d "$backupctl_root/src/Backup.Cli" ]; then
         || { cat "$logs/build-backupctl.log"; exit 1; }
 fi
 enabled backupctl && "$backupctl" --help >/dev/null
-backupctl_commit="$(git -C "$backupctl_root" log -1 --format='%h %s' 2>/dev/null || echo unknown)"
+backupctl_commit="$(git -C "$backupctl_root" log -1 --format='%h %s' 2>/dev/null || echo "${BACKUPCTL_REVISION:-unknown}")"
 if [ -n "$(git -C "$backupctl_root" status --porcelain -- src 2>/dev/null)" ]; then
     backupctl_commit="$backupctl_commit, with uncommitted changes under src/"
 fi
@@ -189,12 +194,22 @@ measure() {
         "$step" "$tool" "$e" "${cpu[$step,$tool]}" "$((m / 1024))" "${load[$step,$tool]}"
 }
 
-# backup_pair STEP FIRST REPO-SUFFIX PATH: backs PATH up with both tools, FIRST one first.
+# Which tool runs first in each step: alternating, or the other way round with --swap-order.
+declare -A first_tool=(["initial: large files"]=restic ["initial: small files"]=backupctl ["initial backup"]=restic
+    ["no-change backup"]=backupctl ["backup after mutate"]=restic ["restore"]=backupctl)
+if [ "$swap" = yes ]; then
+    for step in "${!first_tool[@]}"; do
+        [ "${first_tool[$step]}" = restic ] && first_tool[$step]=backupctl || first_tool[$step]=restic
+    done
+fi
+order_of() { # STEP: prints the two tools in the order they run
+    [ "${first_tool[$1]}" = restic ] && echo restic backupctl || echo backupctl restic
+}
+
+# backup_pair STEP REPO-SUFFIX PATH: backs PATH up with both tools.
 backup_pair() {
-    local step="$1" first="$2" suffix="$3" path="$4" tool
-    local order=(restic backupctl)
-    [ "$first" = backupctl ] && order=(backupctl restic)
-    for tool in "${order[@]}"; do
+    local step="$1" suffix="$2" path="$3" tool
+    for tool in $(order_of "$step"); do
         measure "$step" "$tool" "$tool$suffix" run_"$tool" "$tool-repo$suffix" backup "$path"
     done
 }
@@ -224,12 +239,12 @@ echo "== warming the page cache: reading the source once"
 if [ "$parts" = yes ]; then
     echo "== initial backup of the large files only, then of the small-file tree only (separate repositories)"
     init_pair -large
-    backup_pair "initial: large files" restic -large "$dataset_name/large"
+    backup_pair "initial: large files" -large "$dataset_name/large"
     repo_bytes[large,restic]=$(repo_size restic-repo-large)
     repo_bytes[large,backupctl]=$(repo_size backupctl-repo-large)
     rm -rf "$workdir/restic-repo-large" "$workdir/backupctl-repo-large"
     init_pair -small
-    backup_pair "initial: small files" backupctl -small "$dataset_name/small"
+    backup_pair "initial: small files" -small "$dataset_name/small"
     repo_bytes[small,restic]=$(repo_size restic-repo-small)
     repo_bytes[small,backupctl]=$(repo_size backupctl-repo-small)
     rm -rf "$workdir/restic-repo-small" "$workdir/backupctl-repo-small" "$workdir/restic-cache"
@@ -237,13 +252,13 @@ fi
 
 echo "== whole dataset: initial backup, no-change backup, backup after mutating 100 files, restore"
 init_pair ""
-backup_pair "initial backup" restic "" "$dataset_name"
+backup_pair "initial backup" "" "$dataset_name"
 repo_bytes[initial,restic]=$(repo_size restic-repo)
 repo_bytes[initial,backupctl]=$(repo_size backupctl-repo)
-backup_pair "no-change backup" backupctl "" "$dataset_name"
+backup_pair "no-change backup" "" "$dataset_name"
 touch "$workdir/mutated-$scale"
 "$bench" mutate "$dataset" --count 100 --seed 1
-backup_pair "backup after mutate" restic "" "$dataset_name"
+backup_pair "backup after mutate" "" "$dataset_name"
 
 echo "== listing the source (after mutate) for the restore check"
 "$bench" listing "$dataset" --content "$tmp/source.txt" --meta "$tmp/source-meta.txt"
@@ -274,7 +289,7 @@ verify_restore() { # TOOL
     verified[$1]="$text"
 }
 
-for tool in backupctl restic; do
+for tool in $(order_of restore); do
     rm -rf "$workdir/restore-$tool"
     mkdir "$workdir/restore-$tool"
     measure "restore" "$tool" "$tool" run_"$tool" "$tool-repo" restore latest --target "restore-$tool"
@@ -313,8 +328,6 @@ gb() { if [ "$1" = - ]; then echo n/a; else awk -v b="$1" 'BEGIN { printf "%.2f 
 steps=()
 [ "$parts" = yes ] && steps+=("initial: large files" "initial: small files")
 steps+=("initial backup" "no-change backup" "backup after mutate" "restore")
-declare -A first_tool=(["initial: large files"]=restic ["initial: small files"]=backupctl ["initial backup"]=restic
-    ["no-change backup"]=backupctl ["backup after mutate"]=restic ["restore"]=backupctl)
 
 report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
 {
@@ -327,7 +340,7 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     echo "- load before: ${load_before#*load average: }; after: ${load_after#*load average: }"
     echo "- page caches were not dropped; the source was read once before the first measurement, so it was"
     echo "  likely in the page cache for both tools. A sync ran before every measurement."
-    echo "- order: the tool that runs first alternates by step (column \"first\")."
+    echo "- order: the tool that runs first alternates by step (column \"first\")$([ "$swap" = yes ] && echo ", swapped with --swap-order")."
     echo
     echo "| step | restic wall | backupctl wall | ratio | restic CPU | backupctl CPU | restic peak RSS | backupctl peak RSS | first |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"

@@ -28,7 +28,7 @@ parts=yes
 swap=no
 tools=restic,backupctl
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --scale) scale="$2"; shift 2 ;;
@@ -83,11 +83,12 @@ trap 'rm -rf "$tmp"' EXIT
 # Dataset about 8.7 GB at scale 1; a repository holds about 0.7 of it (half is random bytes); at
 # most two repositories and one restored tree exist at a time.
 estimate=$(awk -v s="$scale" 'BEGIN { printf "%.0f", 8.7e9 * s }')
-need=$(( estimate * 24 / 10 + 2000000000 ))
-[ -f "$dataset.info" ] && grep -q '^complete=yes' "$dataset.info" || need=$(( need + estimate ))
+factor=3.4
+[ -f "$dataset.info" ] && grep -q '^complete=yes' "$dataset.info" && factor=2.4
+need=$(awk -v e="$estimate" -v f="$factor" 'BEGIN { printf "%.0f", e * f + 2e9 }')
 avail=$(( $(df -Pk "$workdir" | awk 'NR == 2 { print $4 }') * 1024 ))
 if [ "$avail" -lt "$need" ]; then
-    fits=$(awk -v a="$avail" 'BEGIN { s = (a - 2e9) / (8.7e9 * 3.4); if (s < 0) s = 0; printf "%.2f", s }')
+    fits=$(awk -v a="$avail" -v f="$factor" 'BEGIN { s = (a - 2e9) / (8.7e9 * f); if (s < 0) s = 0; printf "%.2f", s }')
     echo "benchmark.sh: not enough space in $workdir: about $((need / 1000000000)) GB needed, $((avail / 1000000000)) GB free." >&2
     echo "benchmark.sh: the largest scale that fits is about $fits (--scale $fits)." >&2
     exit 1

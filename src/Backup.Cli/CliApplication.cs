@@ -40,6 +40,13 @@ public static class CliApplication
             interrupt.Cancel();
         };
 
+        // systemctl stop backup@JOB sends SIGTERM: stop as cleanly as for Ctrl-C (run --wait cancels the job).
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            interrupt.Cancel();
+        });
+
         var parse = root.Parse(args);
         try
         {

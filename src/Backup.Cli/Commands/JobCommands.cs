@@ -84,7 +84,10 @@ public static class JobCommands
             using var progress = waiting && !json && !parse.GetValue(GlobalOptions.Quiet) && Format.Interactive ? new ProgressLine() : null;
             var latest = "queued";
             progress?.Start(() => latest);
-            var result = await DaemonAccess.CallAsync(
+            JsonNode? result;
+            try
+            {
+                result = await DaemonAccess.CallAsync(
                 parse,
                 "run",
                 new JsonObject { ["job"] = parse.GetValue(job), ["wait"] = waiting, ["full"] = parse.GetValue(full) },
@@ -92,6 +95,16 @@ public static class JobCommands
                     ? $"{e["files"]} files, {Format.Bytes(e["bytes"]?.GetValue<long>() ?? 0)} {e["path"]}"
                     : $"{e["state"] ?? e["event"]}",
                 ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (waiting)
+            {
+                // Interrupted while waiting: the run belongs to the daemon, so ask it to stop the job too.
+                progress?.Dispose();
+                await DaemonAccess.CallAsync(parse, "cancel", new JsonObject { ["job"] = parse.GetValue(job) }, null, CancellationToken.None).ConfigureAwait(false);
+                Console.Error.WriteLine($"backupctl: interrupted; asked backupd to cancel job {parse.GetValue(job)}");
+                return ExitCodes.Interrupted;
+            }
+
             progress?.Dispose();
             if (json)
             {

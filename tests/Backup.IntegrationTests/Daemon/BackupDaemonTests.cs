@@ -82,6 +82,31 @@ public sealed class BackupDaemonTests : IDisposable
     }
 
     [RequiresToolFact("restic", "systemd-socket-activate")]
+    public void Sigterm_to_a_waiting_backupctl_cancels_the_job_in_the_daemon()
+    {
+        WriteLargeSource(files: 6);
+        _daemon.WriteJob("home");
+        _daemon.Start();
+
+        // What systemctl stop backup@home does: SIGTERM to the backupctl that waits for the run.
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet", [Backupctl.Dll, "--socket", _daemon.SocketPath, "run", "home", "--wait"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var client = System.Diagnostics.Process.Start(info)!;
+        _daemon.WaitForState("home", "running", TimeSpan.FromSeconds(30));
+        ProcessRunner.Run("kill", ["-TERM", client.Id.ToString()]);
+        Assert.True(client.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(130, client.ExitCode);
+        Assert.Contains("asked backupd to cancel", client.StandardError.ReadToEnd());
+
+        _daemon.WaitForState("home", "idle", TimeSpan.FromSeconds(60));
+        Assert.Equal("cancelled", _daemon.CtlJson("history", "home")["runs"]![0]!["result"]!.GetValue<string>());
+        Assert.True(new Restic(_daemon.Repository).Run("check").ExitCode == 0, _daemon.Output + _daemon.CtlJson("history", "home").ToJsonString());
+    }
+
+    [RequiresToolFact("restic", "systemd-socket-activate")]
     public void A_daemon_killed_during_a_run_records_it_as_interrupted_after_restart()
     {
         WriteLargeSource(files: 6);

@@ -31,9 +31,10 @@ public sealed class RepositoryLock : IAsyncDisposable
         var handle = new RepositoryLock(repository, exclusive);
         await handle.ThrowIfConflictAsync(ignore: null, cancellationToken).ConfigureAwait(false);
         handle._current = await handle.WriteAsync(cancellationToken).ConfigureAwait(false);
-        await Task.Delay(RecheckDelay, cancellationToken).ConfigureAwait(false);
         try
         {
+            // Cancellation during the pause must not leave our lock file behind either.
+            await Task.Delay(RecheckDelay, cancellationToken).ConfigureAwait(false);
             await handle.ThrowIfConflictAsync(ignore: handle._current, cancellationToken).ConfigureAwait(false);
         }
         catch

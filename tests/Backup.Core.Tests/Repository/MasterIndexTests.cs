@@ -194,23 +194,4 @@ public class MasterIndexTests
             }
         }
     }
-
-    [Fact]
-    public void An_index_file_in_the_old_array_format_is_parsed_into_the_index()
-    {
-        var pack = Id.Hash([7]);
-        var data = Id.Hash([8]);
-        var tree = Id.Hash([9]);
-        var json = $"[{{\"id\":\"{pack}\",\"blobs\":[{{\"id\":\"{data}\",\"type\":\"data\",\"offset\":0,\"length\":40}},"
-            + $"{{\"id\":\"{tree}\",\"type\":\"tree\",\"offset\":40,\"length\":90,\"uncompressed_length\":200}}]}}]";
-        var index = new MasterIndex();
-        index.Add(IndexFile.Parse(System.Text.Encoding.UTF8.GetBytes(json), "old"));
-
-        Assert.Equal(2, index.BlobCount);
-        Assert.Equal([pack], index.Packs);
-        Assert.True(index.TryLookup(BlobType.Data, data, out var d));
-        Assert.Equal(new BlobLocation(pack, new PackedBlob(BlobType.Data, data, 0, 40, 0)), Assert.Single(d));
-        Assert.True(index.TryLookup(BlobType.Tree, tree, out var t));
-        Assert.Equal(new BlobLocation(pack, new PackedBlob(BlobType.Tree, tree, 40, 90, 200)), Assert.Single(t));
-    }
 }

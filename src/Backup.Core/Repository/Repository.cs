@@ -99,9 +99,10 @@ public sealed class Repository
     /// <summary>Loads every index file into <see cref="Index"/>.</summary>
     public async Task LoadIndexAsync(CancellationToken cancellationToken)
     {
-        await foreach (var (_, file) in LoadIndexFilesAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var id in ListIdsAsync(FileType.Index, cancellationToken).ConfigureAwait(false))
         {
-            Index.Add(file);
+            var json = await LoadUnpackedAsync(FileType.Index, id, cancellationToken).ConfigureAwait(false);
+            IndexFile.ParseInto(json, id.ToString(), Index);
         }
     }
 
@@ -140,10 +141,10 @@ public sealed class Repository
             throw new RepositoryFormatException($"{Location}: {what} is damaged: its content does not match its name (SHA-256 {Id.Hash(data).ToShortString()})");
         }
 
-        byte[] plain;
+        Span<byte> plain;
         try
         {
-            plain = Key.Open(data);
+            plain = OpenInPlace(data);
         }
         catch (CryptoAuthenticationException e)
         {
@@ -152,7 +153,7 @@ public sealed class Repository
 
         if (Config.Version < 2 || plain.Length == 0 || plain[0] is (byte)'{' or (byte)'[')
         {
-            return plain;
+            return plain.ToArray();
         }
 
         if (plain[0] != CompressedJsonVersion)
@@ -162,12 +163,25 @@ public sealed class Repository
 
         try
         {
-            return ZstdCodec.Decompress(plain.AsSpan(1));
+            return ZstdCodec.Decompress(plain[1..]);
         }
         catch (InvalidDataException e)
         {
             throw new RepositoryFormatException($"{Location}: {what} cannot be decompressed: {e.Message}", e);
         }
+    }
+
+    /// <summary>Authenticates and decrypts a sealed object where it is: the plaintext replaces the ciphertext between IV and MAC.</summary>
+    private Span<byte> OpenInPlace(Span<byte> sealedData)
+    {
+        if (sealedData.Length < CryptoKey.Overhead)
+        {
+            throw new CryptoAuthenticationException($"ciphertext verification failed: {sealedData.Length} bytes is shorter than the {CryptoKey.Overhead}-byte IV and MAC");
+        }
+
+        var plain = sealedData[CryptoKey.IvSize..^CryptoKey.MacSize];
+        Key.Open(sealedData, plain);
+        return plain;
     }
 
     /// <summary>Encrypts (and in v2 compresses) a snapshot, index or lock file and stores it under its hash.</summary>

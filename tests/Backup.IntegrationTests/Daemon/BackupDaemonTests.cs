@@ -37,6 +37,22 @@ public sealed class BackupDaemonTests : IDisposable
     }
 
     [RequiresToolFact("restic", "systemd-socket-activate")]
+    public void A_password_from_a_systemd_credential_opens_the_repository()
+    {
+        File.WriteAllText(Path.Combine(_daemon.Source, "a.txt"), "hello");
+        File.WriteAllText(Path.Combine(_daemon.CredentialsDirectory, "home-password"), Restic.Password + "\n");
+        File.WriteAllText(Path.Combine(_daemon.JobsDirectory, "home.yaml"), $"sources: [{_daemon.Source}]\nrepository: {_daemon.Repository}\npassword_credential: home-password\n");
+        File.WriteAllText(Path.Combine(_daemon.JobsDirectory, "wrong.yaml"), $"sources: [{_daemon.Source}]\nrepository: {_daemon.Repository}\npassword_credential: missing\n");
+        _daemon.Start();
+
+        Assert.Equal("success", _daemon.CtlJson("run", "home", "--wait")["result"]!.GetValue<string>());
+        var wrong = _daemon.CtlJson("run", "wrong", "--wait");
+        Assert.Equal("failed", wrong["result"]!.GetValue<string>());
+        Assert.Contains("credential", wrong["error"]!.GetValue<string>());
+        Assert.DoesNotContain(Restic.Password, _daemon.Output);
+    }
+
+    [RequiresToolFact("restic", "systemd-socket-activate")]
     public void Cancel_during_a_run_leaves_a_repository_restic_check_accepts()
     {
         WriteLargeSource(files: 6);

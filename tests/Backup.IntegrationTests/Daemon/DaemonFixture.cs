@@ -20,6 +20,7 @@ public sealed class DaemonFixture : IDisposable
         Directory.CreateDirectory(StateDirectory);
         Directory.CreateDirectory(RuntimeDirectory);
         Directory.CreateDirectory(BinDirectory);
+        Directory.CreateDirectory(CredentialsDirectory);
         File.WriteAllText(PasswordFile, Restic.Password + "\n");
         File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         new Backupctl(Repository).Ok("init");
@@ -46,6 +47,9 @@ public sealed class DaemonFixture : IDisposable
 
     public string SocketPath => Path.Combine(RuntimeDirectory, "backupd.sock");
 
+    /// <summary>What systemd's LoadCredential= would provide as $CREDENTIALS_DIRECTORY.</summary>
+    public string CredentialsDirectory => _temp.Sub("credentials");
+
     public static string DaemonDll => Path.Combine(AppContext.BaseDirectory, "backupd.dll");
 
     public void WriteJob(string name, string extraYaml = "", string? repository = null) =>
@@ -70,6 +74,7 @@ public sealed class DaemonFixture : IDisposable
                      "-E", $"RUNTIME_DIRECTORY={RuntimeDirectory}", "-E", $"CACHE_DIRECTORY={_temp.Sub("cache")}",
                      "-E", $"PATH={BinDirectory}:{Environment.GetEnvironmentVariable("PATH")}", "-E", "TZ=UTC",
                      "-E", $"DOTNET_ROOT={Environment.GetEnvironmentVariable("DOTNET_ROOT") ?? ""}",
+                     "-E", $"CREDENTIALS_DIRECTORY={CredentialsDirectory}",
                      "dotnet", DaemonDll })
         {
             info.ArgumentList.Add(arg);

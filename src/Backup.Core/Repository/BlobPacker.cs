@@ -237,8 +237,19 @@ public sealed class BlobPacker : IAsyncDisposable
     private async Task StartUploadAsync(OpenPack pack, CancellationToken cancellationToken)
     {
         // Bounded: at most N packs wait in memory, which bounds the backup's memory too.
-        await _uploadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var upload = Task.Run(() => UploadAsync(pack, cancellationToken), cancellationToken);
+        try
+        {
+            await _uploadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Cancelled while waiting: nobody else holds this pack any more, so its staged file goes now.
+            await pack.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        // Not started with the token: a task cancelled before it runs would never dispose the pack or free the slot.
+        var upload = Task.Run(() => UploadAsync(pack, cancellationToken), CancellationToken.None);
         lock (_uploads)
         {
             _uploads.RemoveAll(t => t.IsCompletedSuccessfully);

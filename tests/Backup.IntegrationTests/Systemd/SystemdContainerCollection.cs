@@ -15,6 +15,6 @@ public sealed class ContainerFactAttribute : FactAttribute
 {
     public ContainerFactAttribute()
     {
-        Skip = Infrastructure.Tools.SkipReason(["systemd-nspawn", "debootstrap", "nsenter", "pgrep", "setsid", "tar"], root: true);
+        Skip = Tools.SkipReason(["systemd-nspawn", "debootstrap", "nsenter", "pgrep", "setsid", "tar"], root: true);
     }
 }

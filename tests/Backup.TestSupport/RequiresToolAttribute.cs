@@ -1,4 +1,6 @@
-namespace Backup.IntegrationTests.Infrastructure;
+using Xunit;
+
+namespace Backup.TestSupport;
 
 /// <summary>
 /// A fact that needs external programs (and, optionally, root). Locally a missing program skips the

@@ -3,15 +3,17 @@ using System.Net.Sockets;
 using System.Text;
 using Backup.Linux.Systemd;
 
-namespace Backup.Linux.Tests.Systemd;
+using Xunit;
+
+namespace Backup.TestSupport;
 
 /// <summary>
 /// Stands in for journald on a host that has none: sd_journal_sendv always sends to
 /// /run/systemd/journal/socket, so the capture binds a datagram socket at exactly that path and
 /// parses the native protocol. It creates the directories it needs and removes them again, and a lock
-/// file keeps test processes (this project's and Backup.Daemon.Tests') from taking the path at once.
+/// file keeps test processes of several projects from taking the path at once.
 /// </summary>
-internal sealed class JournalCapture : IDisposable
+public sealed class JournalCapture : IDisposable
 {
     private readonly JournalSocketLock socketLock;
     private readonly Socket socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
@@ -56,7 +58,7 @@ internal sealed class JournalCapture : IDisposable
 /// socket left behind by a killed test run, and refuses to touch one a live journald listens on.
 /// Directories it had to create are removed on dispose, so the path is as absent as before.
 /// </summary>
-internal sealed class JournalSocketLock : IDisposable
+public sealed class JournalSocketLock : IDisposable
 {
     private const string LockPath = "/run/lock/backup-tests-journal-socket.lock";
     private static readonly string JournalDirectory = Path.GetDirectoryName(Journal.SocketPath)!;
@@ -190,7 +192,7 @@ internal sealed class JournalSocketLock : IDisposable
 /// One native-protocol datagram: "NAME=value\n" for plain values, "NAME\n" + 64-bit little-endian
 /// length + bytes + "\n" for values that contain a newline.
 /// </summary>
-internal sealed class JournalDatagram
+public sealed class JournalDatagram
 {
     private JournalDatagram(byte[] raw, IReadOnlyList<JournalField> fields)
     {
@@ -245,7 +247,7 @@ internal sealed class JournalDatagram
     private static string Ascii(byte[] raw, int start, int end) => Encoding.ASCII.GetString(raw, start, end - start);
 }
 
-internal sealed record JournalField(string Name, byte[] Value, bool Binary)
+public sealed record JournalField(string Name, byte[] Value, bool Binary)
 {
     public string Text => Encoding.UTF8.GetString(Value);
 }
@@ -254,6 +256,15 @@ internal sealed record JournalField(string Name, byte[] Value, bool Binary)
 public sealed class JournalSocketFactAttribute : FactAttribute
 {
     public JournalSocketFactAttribute()
+    {
+        Skip = JournalSocketLock.SkipReason();
+    }
+}
+
+/// <summary>The theory form of <see cref="JournalSocketFactAttribute"/>.</summary>
+public sealed class JournalSocketTheoryAttribute : TheoryAttribute
+{
+    public JournalSocketTheoryAttribute()
     {
         Skip = JournalSocketLock.SkipReason();
     }

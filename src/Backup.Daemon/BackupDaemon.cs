@@ -3,6 +3,7 @@ using Backup.Core.Archiving;
 using Backup.Daemon.Configuration;
 using Backup.Daemon.Control;
 using Backup.Daemon.Jobs;
+using Backup.Daemon.Journal;
 using Backup.Daemon.Logging;
 using Backup.Daemon.Notifications;
 using Backup.Daemon.Scheduling;
@@ -64,6 +65,9 @@ public sealed class BackupDaemon
 
     public Scheduler Scheduler { get; }
 
+    /// <summary>The change journal, or null when the daemon runs without one (BACKUPD_JOURNAL=off).</summary>
+    public ChangeJournal? Journal { get; private set; }
+
     public static async Task<int> RunAsync(DaemonPaths paths, ILogger log, IClock clock, CancellationToken stop)
     {
         Directory.CreateDirectory(paths.StateDirectory);
@@ -88,6 +92,7 @@ public sealed class BackupDaemon
             Configuration = configuration;
             Queue.UpdateSettings(configuration.Global);
             Scheduler.Reload(configuration.Jobs);
+            Journal?.Watch(configuration.Jobs);
             UpdateStatus();
             return configuration;
         }
@@ -119,6 +124,7 @@ public sealed class BackupDaemon
         _log.ForContext("EventId", EventIds.DaemonStarted).Information(
             "backupd started: {Jobs} job(s), {Disabled} disabled, config {ConfigDir}, control socket {Socket}",
             Configuration.Jobs.Count, Configuration.DisabledJobs.Count, Paths.ConfigDirectory, Paths.SocketPath);
+        StartJournal();
         Scheduler.Reload(Configuration.Jobs);
         var scheduler = Task.Run(() => Scheduler.RunAsync(stop), CancellationToken.None);
         var watchdog = WatchdogAsync(stop);
@@ -142,7 +148,22 @@ public sealed class BackupDaemon
         await IgnoreCancellation(watchdog).ConfigureAwait(false);
         listener.Dispose();
         Scheduler.Dispose();
+        Journal?.Dispose();
         return 0;
+    }
+
+    /// <summary>Starts watching before any job runs, so that the first scans already have the journal running behind them.</summary>
+    private void StartJournal()
+    {
+        if (Environment.GetEnvironmentVariable("BACKUPD_JOURNAL") == "off")
+        {
+            _log.Information("the change journal is off (BACKUPD_JOURNAL=off): every backup scans its sources in full");
+            return;
+        }
+
+        Journal = new ChangeJournal(Path.Combine(Paths.StateDirectory, SqliteStateStore.FileName), Paths.RuntimeDirectory, Configuration.Global.JournalQueueLength, _log, _clock);
+        Journal.Start();
+        Journal.Watch(Configuration.Jobs);
     }
 
     private System.Net.Sockets.Socket? TakeActivatedSocket()
@@ -169,7 +190,13 @@ public sealed class BackupDaemon
         var job = run.Job;
         try
         {
-            var summary = await _runner.RunAsync(job, archiver => _handler.Running[job.Name] = archiver, cancellationToken).ConfigureAwait(false);
+            var cut = Journal?.Cut(job, run.FullScan);
+            var summary = await _runner.RunAsync(job, cut?.Plan, archiver => _handler.Running[job.Name] = archiver, cancellationToken).ConfigureAwait(false);
+            if (cut is not null)
+            {
+                CommitCut(cut, summary);
+            }
+
             var stats = summary.Stats;
             return new JobOutcome
             {
@@ -182,6 +209,9 @@ public sealed class BackupDaemon
                 BytesChanged = stats.BytesChanged,
                 BytesUnmodified = stats.BytesUnmodified,
                 Error = summary.Warnings.Count > 0 ? $"{summary.Warnings.Count} source(s) unreadable: {string.Join("; ", summary.Warnings.Take(5))}" : null,
+                ScanKind = summary.Scan.Kind,
+                ScanReason = summary.Scan.Reason,
+                DirectoriesVisited = summary.Scan.DirectoriesVisited,
             };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -195,6 +225,29 @@ public sealed class BackupDaemon
         finally
         {
             _handler.Running.TryRemove(job.Name, out _);
+        }
+    }
+
+    /// <summary>
+    /// Changes up to the cut are in the snapshot, unless some files could not be read: then the cut is not advanced,
+    /// so the next run looks at those directories again, as a full scan would.
+    /// </summary>
+    private void CommitCut(JournalCut cut, BackupSummary summary)
+    {
+        if (summary.Warnings.Count > 0)
+        {
+            _log.ForContext("Job", cut.Job).Warning("job {Job}: some files were unreadable, so the change journal keeps the changes for the next run", cut.Job);
+            return;
+        }
+
+        try
+        {
+            Journal!.Commit(cut, summary.SnapshotId.ToString(), summary.Scan);
+        }
+        catch (Exception e)
+        {
+            // The snapshot is saved; an uncommitted cut only means the next run looks at more.
+            _log.ForContext("Job", cut.Job).Warning("job {Job}: the change journal could not record the backup: {Error}", cut.Job, e.Message);
         }
     }
 
@@ -219,8 +272,9 @@ public sealed class BackupDaemon
         switch (record.Result)
         {
             case RunResult.Success:
-                log.ForContext("EventId", EventIds.JobSucceeded).Information("job {Job} succeeded: snapshot {Snapshot}, {FilesNew} new, {FilesChanged} changed, {FilesUnmodified} unmodified files",
-                    e.Job.Name, record.SnapshotId, record.FilesNew, record.FilesChanged, record.FilesUnmodified);
+                log.ForContext("EventId", EventIds.JobSucceeded).ForContext("ScanKind", record.ScanKind).Information(
+                    "job {Job} succeeded: snapshot {Snapshot}, {FilesNew} new, {FilesChanged} changed, {FilesUnmodified} unmodified files; {Scan}",
+                    e.Job.Name, record.SnapshotId, record.FilesNew, record.FilesChanged, record.FilesUnmodified, ScanText(record));
                 Notify(e.Job, NotificationKind.Succeeded, $"backup {e.Job.Name} on {Environment.MachineName} succeeded", $"Snapshot {record.SnapshotId} saved.", details);
                 break;
             case RunResult.Partial:
@@ -238,6 +292,10 @@ public sealed class BackupDaemon
 
         UpdateStatus();
     }
+
+    private static string ScanText(JobRunRecord record) => record.ScanKind == "journal"
+        ? $"change journal scan, {record.DirectoriesVisited} directories visited"
+        : $"full scan ({record.ScanReason}), {record.DirectoriesVisited} directories visited";
 
     private void OnOverdue(JobOverdue e)
     {

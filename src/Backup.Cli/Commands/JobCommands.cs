@@ -63,7 +63,15 @@ public static class JobCommands
 
             foreach (var (key, value) in obj)
             {
-                Console.WriteLine($"{key,-16} {(value is JsonValue ? value.ToString() : value?.ToJsonString())}");
+                if (key != "journal")
+                {
+                    Console.WriteLine($"{key,-16} {(value is JsonValue ? value.ToString() : value?.ToJsonString())}");
+                }
+            }
+
+            if (obj["journal"] is JsonObject journal)
+            {
+                WriteJournal(journal);
             }
 
             return ExitCodes.Success;
@@ -75,7 +83,7 @@ public static class JobCommands
     {
         var job = new Argument<string>("JOB") { Description = "The job to run" };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the run ends, showing progress; the exit code is the run's result (0, 3 partial, 1 failed)" };
-        var full = new Option<bool>("--full") { Description = "Read every file, ignoring the parent snapshot's unchanged files" };
+        var full = new Option<bool>("--full") { Description = "Scan the whole of the job's sources instead of only the directories the change journal recorded as changed (files whose size, times and inode are unchanged are still not read)" };
         var command = new Command("run", "Ask backupd to run a job now (it joins the queue; a job already queued or running is not started twice).") { job, wait, full };
         command.SetAction(async (parse, ct) =>
         {
@@ -125,6 +133,12 @@ public static class JobCommands
             if (!json)
             {
                 Console.WriteLine($"job {parse.GetValue(job)}: {outcome}{(result?["snapshot_id"] is { } id ? $", snapshot {id.ToString()[..8]}" : "")}{(result?["error"] is { } error ? $": {error}" : "")}");
+                if (result?["scan"] is JsonObject scan)
+                {
+                    Console.WriteLine(Text(scan, "kind") == "journal"
+                        ? $"scan: change journal, {scan["directories_visited"]} directories visited"
+                        : $"scan: full ({Text(scan, "reason")}), {scan["directories_visited"]} directories visited");
+                }
             }
 
             return outcome switch
@@ -200,6 +214,22 @@ public static class JobCommands
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The change journal's part of a job's status, in words.</summary>
+    private static void WriteJournal(JsonObject journal)
+    {
+        var watching = journal["watching"] is JsonValue w && w.TryGetValue<bool>(out var b) && b;
+        Console.WriteLine($"{"journal",-16} {(watching ? $"watching since {Time(journal["watching_since"])}" : $"not watching{(journal["error"] is { } e ? $": {e}" : "")}")}");
+        if (journal["dirty_directories"] is { } dirty)
+        {
+            Console.WriteLine($"{"",-16} {dirty} changed director{(dirty.ToString() == "1" ? "y" : "ies")} since the last backup");
+        }
+
+        if (journal["next_scan"] is JsonObject next)
+        {
+            Console.WriteLine($"{"",-16} next run: {(Text(next, "kind") == "journal" ? "only the changed directories" : $"full scan, because {Text(next, "reason")}")}");
+        }
     }
 
     private static string Text(JsonNode? node, string? key)

@@ -5,7 +5,7 @@ internal static class GlobalFileReader
 {
     public const string FileName = "backup.yaml";
 
-    public static readonly string[] Keys = ["max_concurrent_jobs", "destination_poll_interval", "notify"];
+    public static readonly string[] Keys = ["max_concurrent_jobs", "destination_poll_interval", "notify", "journal_queue_length"];
 
     /// <summary>The settings, or null when the file has problems (they are added to <paramref name="problems"/>).</summary>
     public static GlobalSettings? Read(string text, ProblemList problems)
@@ -35,6 +35,7 @@ internal static class GlobalFileReader
             MaxConcurrentJobs = reader.Integer("max_concurrent_jobs", 1, 64) ?? defaults.MaxConcurrentJobs,
             DestinationPollInterval = reader.Duration("destination_poll_interval") ?? defaults.DestinationPollInterval,
             Notify = NotifySection.Read(reader, FileName).ToSettings(),
+            JournalQueueLength = reader.Integer("journal_queue_length", 16, 1 << 26) ?? defaults.JournalQueueLength,
         };
 
         return problems.Count == 0 ? settings : null;

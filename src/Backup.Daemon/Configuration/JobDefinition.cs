@@ -20,6 +20,14 @@ public sealed class JobDefinition
 
     public IReadOnlyList<string> Tags { get; init; } = [];
 
+    /// <summary>Keep a change journal of the sources between runs, so a backup visits only what changed (default true).</summary>
+    public bool Watch { get; init; } = true;
+
+    /// <summary>Even with a journal, scan everything at least this often (the journal's safety net).</summary>
+    public TimeSpan FullScanEvery { get; init; } = DefaultFullScanEvery;
+
+    public static TimeSpan DefaultFullScanEvery => TimeSpan.FromDays(7);
+
     /// <summary>A local path (later also sftp:…, rest:…).</summary>
     public required string Repository { get; init; }
 
@@ -68,6 +76,14 @@ public sealed class GlobalSettings
 
     /// <summary>Defaults applied to jobs that do not say otherwise.</summary>
     public NotifySettings Notify { get; init; } = new();
+
+    /// <summary>
+    /// The kernel's fanotify queue length (fs.fanotify.max_queued_events) backupd asks for when it starts
+    /// watching; a full queue costs a full scan. Raised only, never lowered; about 150 bytes of kernel memory per queued event.
+    /// </summary>
+    public int JournalQueueLength { get; init; } = DefaultJournalQueueLength;
+
+    public const int DefaultJournalQueueLength = 1 << 20;
 }
 
 /// <summary>

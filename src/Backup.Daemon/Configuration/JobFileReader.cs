@@ -9,6 +9,7 @@ internal static class JobFileReader
     [
         "sources", "exclude", "exclude_caches", "one_file_system", "tags", "repository",
         "password_file", "password_credential", "schedule", "min_interval", "catch_up", "overdue_after", "notify",
+        "watch", "full_scan_every",
     ];
 
     private const UnixFileMode GroupOrOthers =
@@ -56,6 +57,8 @@ internal static class JobFileReader
             MinInterval = reader.Duration("min_interval"),
             CatchUp = reader.Boolean("catch_up") ?? false,
             OverdueAfter = reader.Duration("overdue_after"),
+            Watch = reader.Boolean("watch") ?? true,
+            FullScanEvery = reader.Duration("full_scan_every") ?? JobDefinition.DefaultFullScanEvery,
             Notify = NotifySection.Read(reader, "a job file").Over(notifyDefaults),
         };
 

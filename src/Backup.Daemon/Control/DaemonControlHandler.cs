@@ -37,6 +37,7 @@ public sealed class DaemonControlHandler : IControlHandler
                 {
                     var status = JobJson(definition);
                     status["history"] = new JsonArray(_daemon.State.History(definition.Name, 5).Select(RunJson).ToArray<JsonNode?>());
+                    status["journal"] = _daemon.Journal?.Status(definition) ?? new JsonObject { ["watching"] = false, ["error"] = "the change journal is off" };
                     await responder.ResultAsync(status, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -122,7 +123,8 @@ public sealed class DaemonControlHandler : IControlHandler
         _daemon.Queue.Finished += OnFinished;
         try
         {
-            var outcome = _daemon.Queue.Enqueue(job, TriggerKind.Manual);
+            var full = request.Parameters["full"] is JsonValue f && f.TryGetValue<bool>(out var fb) && fb;
+            var outcome = _daemon.Queue.Enqueue(job, TriggerKind.Manual, full);
             if (outcome == EnqueueOutcome.Stopping)
             {
                 await responder.ErrorAsync(ControlErrors.Internal, "backupd is stopping and takes no new runs", cancellationToken).ConfigureAwait(false);
@@ -214,6 +216,12 @@ public sealed class DaemonControlHandler : IControlHandler
         ["bytes_changed"] = run.BytesChanged,
         ["bytes_unmodified"] = run.BytesUnmodified,
         ["error"] = run.Error,
+        ["scan"] = run.ScanKind is null ? null : new JsonObject
+        {
+            ["kind"] = run.ScanKind,
+            ["reason"] = run.ScanReason,
+            ["directories_visited"] = run.DirectoriesVisited,
+        },
     };
 
     public static JsonObject ReloadJson(DaemonConfiguration configuration)

@@ -23,7 +23,8 @@ public sealed class JobRunner
     public static bool DestinationAvailable(JobDefinition job) =>
         !IsLocal(job.Repository) || File.Exists(Path.Combine(job.Repository, "config"));
 
-    public async Task<BackupSummary> RunAsync(JobDefinition job, Action<Archiver>? started, CancellationToken cancellationToken)
+    /// <param name="plan">What to scan, from the change journal; null scans everything.</param>
+    public async Task<BackupSummary> RunAsync(JobDefinition job, ScanPlan? plan, Action<Archiver>? started, CancellationToken cancellationToken)
     {
         if (!IsLocal(job.Repository))
         {
@@ -51,6 +52,7 @@ public sealed class JobRunner
                 Excludes = excludes,
                 ExcludeCaches = job.ExcludeCaches,
                 OneFileSystem = job.OneFileSystem,
+                Plan = plan,
             },
             Tags = job.Tags,
             ProgramVersion = "backupd " + typeof(JobRunner).Assembly.GetName().Version,

@@ -64,7 +64,11 @@ public sealed class JobQueue : IAsyncDisposable
     }
 
     /// <summary>Queues a run of <paramref name="job"/>, or merges the trigger into its queued or running run.</summary>
-    public EnqueueOutcome Enqueue(JobDefinition job, TriggerKind trigger)
+    /// <remarks>
+    /// <paramref name="fullScan"/> asks for a scan of everything instead of the change journal's list; merged into a
+    /// queued run it makes that run full, while a run already scanning keeps its plan.
+    /// </remarks>
+    public EnqueueOutcome Enqueue(JobDefinition job, TriggerKind trigger, bool fullScan = false)
     {
         ArgumentNullException.ThrowIfNull(job);
         Entry entry;
@@ -89,10 +93,15 @@ public sealed class JobQueue : IAsyncDisposable
                     return EnqueueOutcome.Queued;
                 }
 
+                if (existing.State != EntryState.Running)
+                {
+                    existing.FullScan |= fullScan;
+                }
+
                 return existing.State == EntryState.Running ? EnqueueOutcome.MergedWithRunning : EnqueueOutcome.MergedWithQueued;
             }
 
-            entry = new Entry(job, RepositoryKey.Normalize(job.Repository), trigger, _clock.Now, ++_sequence);
+            entry = new Entry(job, RepositoryKey.Normalize(job.Repository), trigger, _clock.Now, ++_sequence) { FullScan = fullScan };
             _entries.Add(job.Name, entry);
         }
 
@@ -277,7 +286,7 @@ public sealed class JobQueue : IAsyncDisposable
     private async Task RunAsync(Entry entry)
     {
         var started = entry.Started!.Value;
-        var run = new JobRun(entry.Job, entry.Trigger, entry.Enqueued, started, 0);
+        var run = new JobRun(entry.Job, entry.Trigger, entry.Enqueued, started, 0, entry.FullScan);
         JobOutcome outcome;
         string? storeError = null;
         try
@@ -332,6 +341,9 @@ public sealed class JobQueue : IAsyncDisposable
             BytesChanged = outcome.BytesChanged,
             BytesUnmodified = outcome.BytesUnmodified,
             Error = outcome.Error,
+            ScanKind = outcome.ScanKind,
+            ScanReason = outcome.ScanReason,
+            DirectoriesVisited = outcome.DirectoriesVisited,
         };
 
         if (storeError is null)
@@ -442,6 +454,9 @@ public sealed class JobQueue : IAsyncDisposable
         public DateTimeOffset? Started { get; set; }
 
         public long? RunId { get; set; }
+
+        /// <summary>Scan everything instead of asking the change journal.</summary>
+        public bool FullScan { get; set; }
 
         /// <summary>A trigger that arrived while this run was being cancelled; queued anew when it ends.</summary>
         public TriggerKind? FollowUp { get; set; }

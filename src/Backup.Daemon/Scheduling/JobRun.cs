@@ -9,7 +9,8 @@ namespace Backup.Daemon.Scheduling;
 /// <param name="Enqueued">When it was queued.</param>
 /// <param name="Started">When it got its slot.</param>
 /// <param name="RunId">Its row in the state store's run history.</param>
-public sealed record JobRun(JobDefinition Job, TriggerKind Trigger, DateTimeOffset Enqueued, DateTimeOffset Started, long RunId);
+/// <param name="FullScan">Scan everything even when the change journal could say what changed (backupctl run --full).</param>
+public sealed record JobRun(JobDefinition Job, TriggerKind Trigger, DateTimeOffset Enqueued, DateTimeOffset Started, long RunId, bool FullScan = false);
 
 /// <summary>What the job runner reports back; the queue turns it into the run's history row.</summary>
 public sealed record JobOutcome
@@ -31,6 +32,15 @@ public sealed record JobOutcome
     public long BytesUnmodified { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>"journal" when only the changed directories were visited, "full" for a whole scan; null before a backup ran.</summary>
+    public string? ScanKind { get; init; }
+
+    /// <summary>Why the scan was full (null for a journal scan).</summary>
+    public string? ScanReason { get; init; }
+
+    /// <summary>How many directories the backup listed.</summary>
+    public long? DirectoriesVisited { get; init; }
 
     public static JobOutcome Success(string snapshotId) => new() { Result = RunResult.Success, SnapshotId = snapshotId };
 

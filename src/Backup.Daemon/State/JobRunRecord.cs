@@ -56,4 +56,13 @@ public sealed record JobRunRecord
     public long BytesUnmodified { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>"journal" when only the changed directories were visited, "full" for a whole scan; null before a backup ran.</summary>
+    public string? ScanKind { get; init; }
+
+    /// <summary>Why the scan was full (null for a journal scan).</summary>
+    public string? ScanReason { get; init; }
+
+    /// <summary>How many directories the backup listed.</summary>
+    public long? DirectoriesVisited { get; init; }
 }

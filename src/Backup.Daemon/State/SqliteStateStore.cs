@@ -83,7 +83,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
                 UPDATE runs SET ended_ms = $ended, result = $result, snapshot_id = $snapshot,
                     files_new = $filesNew, files_changed = $filesChanged, files_unmodified = $filesUnmodified,
                     bytes_new = $bytesNew, bytes_changed = $bytesChanged, bytes_unmodified = $bytesUnmodified,
-                    error = $error
+                    error = $error, scan_kind = $scanKind, scan_reason = $scanReason, directories_visited = $dirs
                 WHERE id = $id
                 """,
                 ("$id", runId),
@@ -96,7 +96,10 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
                 ("$bytesNew", outcome.BytesNew),
                 ("$bytesChanged", outcome.BytesChanged),
                 ("$bytesUnmodified", outcome.BytesUnmodified),
-                ("$error", outcome.Error));
+                ("$error", outcome.Error),
+                ("$scanKind", outcome.ScanKind),
+                ("$scanReason", outcome.ScanReason),
+                ("$dirs", outcome.DirectoriesVisited));
             if (command.ExecuteNonQuery() != 1)
             {
                 throw new KeyNotFoundException($"{Path}: there is no run {runId}");
@@ -241,7 +244,7 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
 
     private const string RunColumns =
         "id, job, trigger, started_ms, ended_ms, result, snapshot_id, files_new, files_changed, files_unmodified, " +
-        "bytes_new, bytes_changed, bytes_unmodified, error";
+        "bytes_new, bytes_changed, bytes_unmodified, error, scan_kind, scan_reason, directories_visited";
 
     private static List<JobRunRecord> ReadRuns(SqliteCommand command)
     {
@@ -265,6 +268,9 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
                 BytesChanged = reader.GetInt64(11),
                 BytesUnmodified = reader.GetInt64(12),
                 Error = reader.IsDBNull(13) ? null : reader.GetString(13),
+                ScanKind = reader.IsDBNull(14) ? null : reader.GetString(14),
+                ScanReason = reader.IsDBNull(15) ? null : reader.GetString(15),
+                DirectoriesVisited = reader.IsDBNull(16) ? null : reader.GetInt64(16),
             });
         }
 

@@ -16,7 +16,7 @@ public sealed class SqliteStateStoreSchemaTests : IDisposable
         {
             Assert.Equal("wal", store.Pragma("journal_mode"));
             Assert.Equal("2", store.Pragma("synchronous"));
-            Assert.Equal("1", store.Pragma("user_version"));
+            Assert.Equal("2", store.Pragma("user_version"));
             store.RunStarted("a", TriggerKind.Manual, DateTimeOffset.UnixEpoch);
             Assert.True(File.Exists(_dir.StateDb + "-wal"));
         }
@@ -37,7 +37,7 @@ public sealed class SqliteStateStoreSchemaTests : IDisposable
         using (var store = new SqliteStateStore(_dir.StateDb))
         {
             Assert.Single(store.History("a", 10));
-            Assert.Equal("1", store.Pragma("user_version"));
+            Assert.Equal("2", store.Pragma("user_version"));
         }
     }
 

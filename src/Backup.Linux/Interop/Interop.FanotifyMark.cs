@@ -1,0 +1,20 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Backup.Linux;
+
+internal static partial class Interop
+{
+    /// <summary>fanotify_mark(2): adds or removes a mark on the object named by dirfd and path.</summary>
+    [LibraryImport("libc", EntryPoint = "fanotify_mark", SetLastError = true)]
+    internal static unsafe partial int FanotifyMark(SafeFileHandle group, uint flags, ulong mask, int dirfd, byte* path);
+
+    /// <summary>Flags of fanotify_mark(2): an action combined with a mark type.</summary>
+    internal static class FanotifyMarkFlags
+    {
+        internal const uint FAN_MARK_ADD = 0x1;
+        internal const uint FAN_MARK_REMOVE = 0x2;
+        internal const uint FAN_MARK_FILESYSTEM = 0x100;
+        internal const uint FAN_MARK_MNTNS = 0x110;
+    }
+}

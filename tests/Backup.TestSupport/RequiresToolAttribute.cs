@@ -44,6 +44,9 @@ public static class Tools
         ["systemd-socket-activate"] = "systemd",
         ["systemd-nspawn"] = "systemd-container",
         ["debootstrap"] = "debootstrap",
+        ["mkfs.btrfs"] = "btrfs-progs",
+        ["btrfs"] = "btrfs-progs",
+        ["losetup"] = "mount",
     };
 
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);

@@ -10,6 +10,8 @@ public sealed class ArchiveResult
     public required ArchiveStats Stats { get; init; }
 
     public required IReadOnlyList<string> Warnings { get; init; }
+
+    public required ScanReport Scan { get; init; }
 }
 
 public sealed class ArchiveStats

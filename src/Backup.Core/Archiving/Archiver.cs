@@ -16,17 +16,26 @@ namespace Backup.Core.Archiving;
 /// behind a bounded queue, so memory stays bounded whatever the number and size of files.
 /// A file whose type, size, mtime, ctime and inode equal its node in the parent snapshot keeps the
 /// parent's content list without being read.
+/// With a partial <see cref="ScanPlan"/> only the directories the change journal named are looked at; every
+/// other subtree is taken from the parent snapshot without a stat, and the tree is the one a full scan makes.
 /// </summary>
 public sealed class Archiver
 {
     private const string CacheDirTag = "CACHEDIR.TAG";
+    private const int Enoent = 2;
+    private const int Enotdir = 20;
     private static readonly byte[] CacheDirSignature = "Signature: 8a477f597d28d172789f06886806bc55"u8.ToArray();
 
     private readonly Repository.Repository _repository;
     private readonly IFileSystem _fs;
     private readonly BlobPacker _packer;
     private readonly ArchiverOptions _options;
-    private readonly ArchiveStats _stats = new();
+    private readonly ConcurrentDictionary<InodeKey, byte> _linked = new();
+    private readonly ConcurrentDictionary<string, byte> _listed = new(StringComparer.Ordinal);
+    private ArchiveStats _stats = new();
+    private DirtyTree? _dirty;
+    private ConcurrentDictionary<ContentKey, (List<Id> Content, ulong Size)>? _readContent;
+    private long _directoriesVisited;
     private readonly ConcurrentQueue<string> _warnings = new();
     private readonly SemaphoreSlim _fileSlots;
     private readonly Channel<BlobJob> _blobs;
@@ -61,10 +70,13 @@ public sealed class Archiver
             .ToArray();
 
         Id root;
+        var fullScanReason = FullScanReason(parentRoot);
         try
         {
             var targets = BuildTargets(_options.Paths);
-            root = await ArchiveVirtualAsync(targets, parentRoot, failure.Token).ConfigureAwait(false);
+            root = fullScanReason is null
+                ? await ArchivePartialAsync(targets, parentRoot!, _options.Plan!, failure.Token).ConfigureAwait(false)
+                : await ArchiveVirtualAsync(targets, parentRoot, DirtyTree.All, failure.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -82,7 +94,142 @@ public sealed class Archiver
             await w.ConfigureAwait(false);
         }
 
-        return new ArchiveResult { RootTree = root, Stats = _stats, Warnings = _warnings.ToList() };
+        var scan = new ScanReport(fullScanReason is null ? ScanReport.Journal : ScanReport.Full, fullScanReason, Interlocked.Read(ref _directoriesVisited));
+        return new ArchiveResult { RootTree = root, Stats = _stats, Warnings = _warnings.ToList(), Scan = scan };
+    }
+
+    /// <summary>Why this run must look at everything, or null when the plan's directories are enough.</summary>
+    private string? FullScanReason(Tree? parentRoot) => _options.Plan switch
+    {
+        null => "no change journal",
+        { IsFull: true } plan => plan.Reason,
+        { } plan when parentRoot is null => $"parent snapshot {plan.ParentSnapshot} not given",
+        _ when _options.WithAtime => "access times are recorded and the change journal does not see reads",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Archives the plan's directories over the parent snapshot. Hard links make one inode's change show in
+    /// directories the journal did not name; when a pass meets such inodes, their other directories are found
+    /// in the parent snapshot and the pass is repeated with those listed too (content read is remembered).
+    /// </summary>
+    private async Task<Id> ArchivePartialAsync(VirtualDirectory targets, Tree parentRoot, ScanPlan plan, CancellationToken cancellationToken)
+    {
+        _dirty = DirtyTree.Build(plan.Directories);
+        _readContent = new ConcurrentDictionary<ContentKey, (List<Id>, ulong)>();
+        foreach (var inode in plan.ChangedInodes)
+        {
+            _linked.TryAdd(inode, 0);
+        }
+
+        var searched = new HashSet<InodeKey>();
+        while (true)
+        {
+            var root = await ArchiveVirtualAsync(targets, parentRoot, _dirty, cancellationToken).ConfigureAwait(false);
+            var wanted = _linked.Keys.Where(k => !searched.Contains(k)).ToHashSet();
+            if (wanted.Count == 0)
+            {
+                return root;
+            }
+
+            searched.UnionWith(wanted);
+            var stale = false;
+            foreach (var (directory, flags) in await FindLinkHoldersAsync(targets, parentRoot, wanted, cancellationToken).ConfigureAwait(false))
+            {
+                if (!_listed.ContainsKey(directory))
+                {
+                    stale |= _dirty.Add(directory, flags);
+                }
+            }
+
+            if (!stale)
+            {
+                return root;
+            }
+
+            _stats = new ArchiveStats();
+            _warnings.Clear();
+            _listed.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The directories of the parent snapshot holding a non-directory node of one of these inodes: only tree
+    /// loads, no stats. A parent tree that cannot be read makes its directory walked in full.
+    /// </summary>
+    private async Task<List<(string Path, DirtyFlags Flags)>> FindLinkHoldersAsync(VirtualDirectory targets, Tree parentRoot, HashSet<InodeKey> wanted, CancellationToken cancellationToken)
+    {
+        var found = new List<(string, DirtyFlags)>();
+        var trees = new Stack<(string Path, Tree Tree)>();
+        var virtuals = new Stack<(VirtualDirectory Directory, Tree Tree)>();
+        virtuals.Push((targets, parentRoot));
+        while (virtuals.TryPop(out var level))
+        {
+            if (level.Directory.TargetPath is { } whole)
+            {
+                trees.Push((whole, level.Tree));
+                continue;
+            }
+
+            foreach (var (name, child) in level.Directory.Children)
+            {
+                var path = child.TargetPath ?? child.RealPath;
+                if (await LoadForSearchAsync(level.Tree.Find(name), path, found, cancellationToken).ConfigureAwait(false) is not { } subtree)
+                {
+                    continue;
+                }
+
+                if (child.TargetPath is not null)
+                {
+                    trees.Push((path, subtree));
+                }
+                else
+                {
+                    virtuals.Push((child, subtree));
+                }
+            }
+        }
+
+        while (trees.TryPop(out var entry))
+        {
+            var holds = false;
+            foreach (var node in entry.Tree.Nodes)
+            {
+                if (node.Type == NodeType.Dir)
+                {
+                    var path = Join(entry.Path, node.Name);
+                    if (await LoadForSearchAsync(node, path, found, cancellationToken).ConfigureAwait(false) is { } subtree)
+                    {
+                        trees.Push((path, subtree));
+                    }
+                }
+                else if (!holds && wanted.Contains(new InodeKey(node.DeviceId, node.Inode)))
+                {
+                    holds = true;
+                    found.Add((entry.Path, DirtyFlags.Children));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<Tree?> LoadForSearchAsync(Node? node, string path, List<(string, DirtyFlags)> found, CancellationToken cancellationToken)
+    {
+        if (node is not { Type: NodeType.Dir, Subtree: { } subtree })
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _repository.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RepositoryFormatException)
+        {
+            found.Add((path, DirtyFlags.Recursive));
+            return null;
+        }
     }
 
     private async Task BlobWorkerAsync(CancellationTokenSource failure)
@@ -147,12 +294,14 @@ public sealed class Archiver
         return root;
     }
 
-    private async Task<Id> ArchiveVirtualAsync(VirtualDirectory directory, Tree? parent, CancellationToken cancellationToken)
+    /// <param name="scope">The plan's dirty tree, rooted at "/", or <see cref="DirtyTree.All"/> for a full scan.</param>
+    private async Task<Id> ArchiveVirtualAsync(VirtualDirectory directory, Tree? parent, DirtyTree scope, CancellationToken cancellationToken)
     {
         if (directory.TargetPath is { } whole)
         {
             var status = _fs.LStat(whole);
-            var (tree, _) = await ArchiveDirectoryContentsAsync(whole, status, parent, status.Device, cancellationToken).ConfigureAwait(false);
+            var dirty = scope.Find(whole) ?? new DirtyTree();
+            var (tree, _) = await ArchiveContentsAsync(whole, parent, status.Device, dirty, cancellationToken).ConfigureAwait(false);
             return await SaveTreeAsync(tree, cancellationToken).ConfigureAwait(false);
         }
 
@@ -174,14 +323,15 @@ public sealed class Archiver
                     continue;
                 }
 
-                node = await (await ArchiveEntryAsync(target, name, status, parentNode, status.Device, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                var dirty = scope.Find(target);
+                node = await (await ArchiveEntryAsync(target, name, status, parentNode, status.Device, dirty, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
             }
             else
             {
                 var status = _fs.LStat(child.RealPath);
                 var parentSubtree = await LoadParentSubtreeAsync(parentNode, cancellationToken).ConfigureAwait(false);
                 node = NewNode(name, child.RealPath, status);
-                node.Subtree = await ArchiveVirtualAsync(child, parentSubtree, cancellationToken).ConfigureAwait(false);
+                node.Subtree = await ArchiveVirtualAsync(child, parentSubtree, scope, cancellationToken).ConfigureAwait(false);
             }
 
             if (node is not null)
@@ -194,8 +344,15 @@ public sealed class Archiver
     }
 
     /// <summary>Starts archiving one entry; files complete in the background, everything else at once.</summary>
-    private async Task<Task<Node?>> ArchiveEntryAsync(string path, string name, FileStatus status, Node? parentNode, ulong rootDevice, CancellationToken cancellationToken)
+    /// <param name="dirty">For a directory: what the plan says below it; null when nothing (see <see cref="ArchiveDirectoryAsync"/>).</param>
+    private async Task<Task<Node?>> ArchiveEntryAsync(string path, string name, FileStatus status, Node? parentNode, ulong rootDevice, DirtyTree? dirty, CancellationToken cancellationToken)
     {
+        if (_dirty is not null && status.Kind != FileKind.Directory && status.Links > 1)
+        {
+            // Its other links may sit in directories the journal did not name; they show the same new metadata.
+            _linked.TryAdd(new InodeKey(status.Device, status.Inode), 0);
+        }
+
         switch (status.Kind)
         {
             case FileKind.Regular:
@@ -214,7 +371,7 @@ public sealed class Archiver
                     },
                     cancellationToken);
             case FileKind.Directory:
-                return Task.FromResult(await ArchiveDirectoryAsync(path, name, status, parentNode, rootDevice, cancellationToken).ConfigureAwait(false));
+                return Task.FromResult(await ArchiveDirectoryAsync(path, name, status, parentNode, rootDevice, dirty, cancellationToken).ConfigureAwait(false));
             case FileKind.Socket:
                 // Sockets are runtime objects; restic skips them too.
                 return Task.FromResult<Node?>(null);
@@ -223,7 +380,12 @@ public sealed class Archiver
         }
     }
 
-    private async Task<Node?> ArchiveDirectoryAsync(string path, string name, FileStatus status, Node? parentNode, ulong rootDevice, CancellationToken cancellationToken)
+    /// <summary>
+    /// Archives a directory whose stat the caller made. In a partial run, <paramref name="dirty"/> null means the
+    /// journal saw nothing at or below it: if the stat shows the parent snapshot's directory (same inode and
+    /// ctime, so not replaced by a new one), its subtree is reused without looking inside.
+    /// </summary>
+    private async Task<Node?> ArchiveDirectoryAsync(string path, string name, FileStatus status, Node? parentNode, ulong rootDevice, DirtyTree? dirty, CancellationToken cancellationToken)
     {
         var node = TryNewNode(name, path, status);
         if (node is null)
@@ -231,25 +393,34 @@ public sealed class Archiver
             return null;
         }
 
-        var parentTree = await LoadParentSubtreeAsync(parentNode, cancellationToken).ConfigureAwait(false);
-        Tree tree;
         if (_options.OneFileSystem && status.Device != rootDevice)
         {
             // A mount point: keep the directory itself so a restore recreates it, but not what is mounted there.
-            tree = new Tree(new List<Node>());
+            node.Subtree = await SaveTreeAsync(new Tree(new List<Node>()), cancellationToken).ConfigureAwait(false);
+        }
+        else if ((dirty is null && IsSameDirectory(parentNode, status, sameCtime: true))
+                 || (dirty is { MustList: false, HasChildren: false } && IsSameDirectory(parentNode, status, sameCtime: false)))
+        {
+            node.Subtree = parentNode!.Subtree;
         }
         else
         {
-            var (contents, ok) = await ArchiveDirectoryContentsAsync(path, status, parentTree, rootDevice, cancellationToken).ConfigureAwait(false);
+            if (dirty is null || (!dirty.MustList && !IsSameDirectory(parentNode, status, sameCtime: false)))
+            {
+                // New, or not the directory the parent snapshot has under this name: nothing of it can be reused.
+                dirty = DirtyTree.All;
+            }
+
+            var parentTree = await LoadParentSubtreeAsync(parentNode, cancellationToken).ConfigureAwait(false);
+            var (contents, ok) = await ArchiveContentsAsync(path, parentTree, rootDevice, dirty, cancellationToken).ConfigureAwait(false);
             if (!ok)
             {
                 return null;
             }
 
-            tree = contents;
+            node.Subtree = await SaveTreeAsync(contents, cancellationToken).ConfigureAwait(false);
         }
 
-        node.Subtree = await SaveTreeAsync(tree, cancellationToken).ConfigureAwait(false);
         if (parentNode is null)
         {
             Interlocked.Increment(ref _stats.DirsNew);
@@ -266,7 +437,80 @@ public sealed class Archiver
         return node;
     }
 
-    private async Task<(Tree Tree, bool Ok)> ArchiveDirectoryContentsAsync(string path, FileStatus status, Tree? parentTree, ulong rootDevice, CancellationToken cancellationToken)
+    /// <summary>The tree of a directory's contents; Ok is false when the directory is to be left out.</summary>
+    private Task<(Tree Tree, bool Ok)> ArchiveContentsAsync(string path, Tree? parentTree, ulong rootDevice, DirtyTree dirty, CancellationToken cancellationToken)
+    {
+        if (dirty.IsRecursive || parentTree is null)
+        {
+            return ListContentsAsync(path, parentTree, rootDevice, DirtyTree.All, cancellationToken);
+        }
+
+        return dirty.MustList
+            ? ListContentsAsync(path, parentTree, rootDevice, dirty, cancellationToken)
+            : RebuildContentsAsync(path, parentTree, rootDevice, dirty, cancellationToken);
+    }
+
+    /// <summary>
+    /// A directory on the way to dirty ones whose own entries did not change: the parent snapshot's nodes, but
+    /// the entries with dirty directories below them archived afresh. No readdir.
+    /// </summary>
+    private async Task<(Tree Tree, bool Ok)> RebuildContentsAsync(string path, Tree parentTree, ulong rootDevice, DirtyTree dirty, CancellationToken cancellationToken)
+    {
+        var dirtyEntries = new List<(string Name, string Path, DirtyTree Dirty, Node ParentNode)>();
+        foreach (var (name, child) in dirty.Children)
+        {
+            var childPath = Join(path, name);
+            if (_options.Excludes.IsExcluded(childPath))
+            {
+                continue;
+            }
+
+            if (parentTree.Find(name) is { } parentNode)
+            {
+                dirtyEntries.Add((name, childPath, child, parentNode));
+            }
+            else if (TryLStat(childPath, out _))
+            {
+                // An entry the parent snapshot lacks although this directory's entries did not change: trust what is there.
+                return await ListContentsAsync(path, parentTree, rootDevice, dirty, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var nodes = new List<Node>(parentTree.Nodes.Count);
+        foreach (var parentNode in parentTree.Nodes)
+        {
+            if (dirty.Child(parentNode.Name) is null)
+            {
+                nodes.Add(parentNode);
+            }
+        }
+
+        var pending = new List<Task<Node?>>(dirtyEntries.Count);
+        foreach (var entry in dirtyEntries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TryLStat(entry.Path, out var status))
+            {
+                pending.Add(await ArchiveEntryAsync(entry.Path, entry.Name, status, entry.ParentNode, rootDevice, entry.Dirty, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        foreach (var task in pending)
+        {
+            if (await task.ConfigureAwait(false) is { } node)
+            {
+                nodes.Add(node);
+            }
+        }
+
+        return (new Tree(nodes), true);
+    }
+
+    /// <summary>
+    /// Lists a directory and archives every entry, as a full scan does. <paramref name="dirty"/> says what lies
+    /// below each entry: <see cref="DirtyTree.All"/> in a full walk, else the plan's node or null.
+    /// </summary>
+    private async Task<(Tree Tree, bool Ok)> ListContentsAsync(string path, Tree? parentTree, ulong rootDevice, DirtyTree dirty, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> names;
         try
@@ -279,12 +523,15 @@ public sealed class Archiver
             return (new Tree(new List<Node>()), false);
         }
 
+        Interlocked.Increment(ref _directoriesVisited);
         if (_options.ExcludeCaches && names.Contains(CacheDirTag) && HasCacheDirSignature(Join(path, CacheDirTag)))
         {
             return (new Tree(new List<Node>()), false);
         }
 
         _current = path;
+        var partial = _dirty is not null;
+        var seen = partial && parentTree is not null ? new Dictionary<string, FileStatus>(names.Count, StringComparer.Ordinal) : null;
         var pending = new List<Task<Node?>>(names.Count);
         foreach (var name in names)
         {
@@ -306,7 +553,17 @@ public sealed class Archiver
                 continue;
             }
 
-            pending.Add(await ArchiveEntryAsync(childPath, name, childStatus, parentTree?.Find(name), rootDevice, cancellationToken).ConfigureAwait(false));
+            seen?.TryAdd(name, childStatus);
+            pending.Add(await ArchiveEntryAsync(childPath, name, childStatus, parentTree?.Find(name), rootDevice, dirty.Child(name), cancellationToken).ConfigureAwait(false));
+        }
+
+        if (partial)
+        {
+            _listed.TryAdd(path, 0);
+            if (seen is not null)
+            {
+                NoteRemovedLinks(parentTree!, seen);
+            }
         }
 
         var nodes = new List<Node>(pending.Count);
@@ -319,6 +576,32 @@ public sealed class Archiver
         }
 
         return (new Tree(nodes), true);
+    }
+
+    /// <summary>
+    /// A link that left this directory changed its inode's link count and ctime, which its other links, maybe in
+    /// directories the journal did not name, show too.
+    /// </summary>
+    private void NoteRemovedLinks(Tree parentTree, Dictionary<string, FileStatus> seen)
+    {
+        foreach (var parentNode in parentTree.Nodes)
+        {
+            // FIFOs do not record their link count, so any of them that left may have had other links.
+            var mayHaveLinks = parentNode.Links > 1 || parentNode.Type == NodeType.Fifo;
+            if (parentNode.Type == NodeType.Dir || !mayHaveLinks)
+            {
+                continue;
+            }
+
+            var stays = seen.TryGetValue(parentNode.Name, out var now)
+                && now.Inode == parentNode.Inode
+                && now.Device == parentNode.DeviceId
+                && now.Ctime == parentNode.ChangeTime.ToTimespec();
+            if (!stays)
+            {
+                _linked.TryAdd(new InodeKey(parentNode.DeviceId, parentNode.Inode), 0);
+            }
+        }
     }
 
     private async Task<Node?> ArchiveFileAsync(string path, string name, FileStatus status, Node? parentNode, CancellationToken cancellationToken)
@@ -344,9 +627,20 @@ public sealed class Archiver
 
         try
         {
-            var (content, size) = await ReadContentAsync(path, status, cancellationToken).ConfigureAwait(false);
-            node.Content = content;
-            node.Size = (ulong)size;
+            var key = new ContentKey(status.Device, status.Inode, status.Size, status.Mtime, status.Ctime);
+            if (_readContent is not null && _readContent.TryGetValue(key, out var known) && AllContentKnown(known.Content))
+            {
+                // Read in an earlier pass of this run.
+                node.Content = known.Content;
+                node.Size = known.Size;
+            }
+            else
+            {
+                var (content, size) = await ReadContentAsync(path, status, cancellationToken).ConfigureAwait(false);
+                node.Content = content;
+                node.Size = (ulong)size;
+                _readContent?.TryAdd(key, (content, node.Size));
+            }
         }
         catch (FileSystemException e)
         {
@@ -472,6 +766,33 @@ public sealed class Archiver
             // A damaged parent only costs re-reading; the new snapshot does not depend on it.
             Warn($"parent tree {subtree.ToShortString()} unusable, reading everything below it: {e.Message}");
             return null;
+        }
+    }
+
+    /// <summary>Whether the parent snapshot's node is this very directory (and, if asked, with the same ctime).</summary>
+    private static bool IsSameDirectory([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] Node? parentNode, FileStatus status, bool sameCtime) =>
+        parentNode is { Type: NodeType.Dir, Subtree: not null }
+        && parentNode.Inode == status.Inode
+        && parentNode.DeviceId == status.Device
+        && (!sameCtime || parentNode.ChangeTime.ToTimespec() == status.Ctime);
+
+    /// <summary>lstat that treats a vanished path as absent and warns about other failures, as the listing does.</summary>
+    private bool TryLStat(string path, out FileStatus status)
+    {
+        try
+        {
+            status = _fs.LStat(path);
+            return true;
+        }
+        catch (FileSystemException e)
+        {
+            if (e.Errno is not (Enoent or Enotdir))
+            {
+                Warn(e.Message);
+            }
+
+            status = default;
+            return false;
         }
     }
 
@@ -601,4 +922,6 @@ public sealed class Archiver
     }
 
     private readonly record struct BlobJob(BlobType Type, Id Id, byte[] Buffer, int Length);
+
+    private readonly record struct ContentKey(ulong Device, ulong Inode, long Size, Timespec Mtime, Timespec Ctime);
 }

@@ -20,4 +20,19 @@ public sealed class ArchiverOptions
     public int FileConcurrency { get; init; } = Math.Max(2, Environment.ProcessorCount);
 
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Local;
+
+    /// <summary>What the change journal says to look at; null means a full scan ("no change journal").</summary>
+    public ScanPlan? Plan { get; init; }
+
+    internal ArchiverOptions WithPlan(ScanPlan? plan) => new()
+    {
+        Paths = Paths,
+        Excludes = Excludes,
+        ExcludeCaches = ExcludeCaches,
+        OneFileSystem = OneFileSystem,
+        WithAtime = WithAtime,
+        FileConcurrency = FileConcurrency,
+        TimeZone = TimeZone,
+        Plan = plan,
+    };
 }

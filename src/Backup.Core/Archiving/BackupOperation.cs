@@ -17,7 +17,7 @@ public sealed class BackupRequest
     /// <summary>A snapshot reference to use as parent; null picks the latest with the same host and paths.</summary>
     public string? Parent { get; init; }
 
-    /// <summary>Read every file even when the parent says it is unchanged.</summary>
+    /// <summary>Read every file even when the parent says it is unchanged; also makes the scan full.</summary>
     public bool Force { get; init; }
 
     public string ProgramVersion { get; init; } = "backupctl";
@@ -31,9 +31,17 @@ public sealed class BackupSummary
 
     public Id? ParentId { get; init; }
 
+    /// <summary>
+    /// Counts as restic reports them, for the parts of the filesystem this run looked at. A journal scan takes
+    /// the subtrees the journal saw no change in from the parent without walking them, so their files and
+    /// directories are not counted (restic's counters would count them as unmodified).
+    /// </summary>
     public required ArchiveStats Stats { get; init; }
 
     public required IReadOnlyList<string> Warnings { get; init; }
+
+    /// <summary>Whether the change journal narrowed the scan, or why not; and how many directories were listed.</summary>
+    public required ScanReport Scan { get; init; }
 
     public long DataBlobs { get; init; }
 
@@ -68,13 +76,37 @@ public static class BackupOperation
             fileSystem.LStat(Path.GetFullPath(path));
         }
 
+        var plan = request.Archiver.Plan;
         (Id Id, Snapshot Snapshot)? parent = null;
-        if (!request.Force)
+        if (request.Force)
+        {
+            plan = ScanPlan.Full("forced");
+        }
+        else if (plan is { IsFull: false, ParentSnapshot: { } changesSince })
+        {
+            // The journal's changes are relative to that snapshot and no other.
+            try
+            {
+                parent = await SnapshotStore.FindAsync(repository, changesSince, null, null, cancellationToken).ConfigureAwait(false);
+                if (!SameExcludes(parent.Value.Snapshot, request.Archiver.Excludes))
+                {
+                    plan = ScanPlan.Full($"exclude patterns differ from those of parent snapshot {changesSince}");
+                }
+            }
+            catch (SnapshotNotFoundException)
+            {
+                plan = ScanPlan.Full($"parent snapshot {changesSince} not found");
+            }
+        }
+
+        if (!request.Force && parent is null)
         {
             parent = request.Parent is { } reference
                 ? await SnapshotStore.FindAsync(repository, reference, null, null, cancellationToken).ConfigureAwait(false)
                 : await SnapshotStore.FindParentAsync(repository, request.Hostname, paths, cancellationToken).ConfigureAwait(false);
         }
+
+        var options = ReferenceEquals(plan, request.Archiver.Plan) ? request.Archiver : request.Archiver.WithPlan(plan);
 
         Tree? parentTree = null;
         if (parent is { } p)
@@ -83,7 +115,7 @@ public static class BackupOperation
         }
 
         await using var packer = new BlobPacker(repository);
-        var archiver = new Archiver(repository, fileSystem, packer, request.Archiver);
+        var archiver = new Archiver(repository, fileSystem, packer, options);
         started?.Invoke(archiver);
         ArchiveResult result;
         try
@@ -138,6 +170,7 @@ public static class BackupOperation
             ParentId = parent?.Id,
             Stats = stats,
             Warnings = result.Warnings,
+            Scan = result.Scan,
             DataBlobs = packer.DataBlobsAdded,
             TreeBlobs = packer.TreeBlobsAdded,
             DataAdded = packer.BytesAdded,
@@ -145,4 +178,7 @@ public static class BackupOperation
             Duration = clock.Elapsed,
         };
     }
+
+    private static bool SameExcludes(Snapshot parent, ExcludeFilter excludes) =>
+        (parent.Excludes ?? new List<string>()).SequenceEqual(excludes.Patterns, StringComparer.Ordinal);
 }

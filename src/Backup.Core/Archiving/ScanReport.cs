@@ -1,0 +1,12 @@
+namespace Backup.Core.Archiving;
+
+/// <summary>How a backup looked at the filesystem.</summary>
+/// <param name="Kind">"journal" when only the directories the change journal named were looked at, "full" otherwise.</param>
+/// <param name="Reason">Why the scan was full; null for a journal scan.</param>
+/// <param name="DirectoriesVisited">Directories whose entries were listed in this run.</param>
+public sealed record ScanReport(string Kind, string? Reason, long DirectoriesVisited)
+{
+    public const string Journal = "journal";
+
+    public const string Full = "full";
+}

@@ -3,7 +3,7 @@ using Backup.Core.Archiving;
 using Backup.Daemon.Configuration;
 using Backup.Daemon.Control;
 using Backup.Daemon.Jobs;
-using Backup.Daemon.Journal;
+using Backup.Daemon.Watching;
 using Backup.Daemon.Logging;
 using Backup.Daemon.Notifications;
 using Backup.Daemon.Scheduling;

@@ -1,9 +1,9 @@
 using Backup.Core.Archiving;
-using Backup.Daemon.Journal;
+using Backup.Daemon.Watching;
 using Backup.Daemon.State;
 using Backup.Daemon.Tests.State;
 
-namespace Backup.Daemon.Tests.Journal;
+namespace Backup.Daemon.Tests.Watching;
 
 public sealed class JournalStoreTests : IDisposable
 {

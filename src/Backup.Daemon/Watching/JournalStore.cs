@@ -2,7 +2,7 @@ using Backup.Core.Archiving;
 using Backup.Daemon.State;
 using Microsoft.Data.Sqlite;
 
-namespace Backup.Daemon.Journal;
+namespace Backup.Daemon.Watching;
 
 /// <summary>A watched filesystem's row.</summary>
 internal sealed record JournalFilesystem(long FsId, ulong Device, string FsType, string MarkPath, DateTimeOffset? WatchingSince, long? WatchingSinceSeq);

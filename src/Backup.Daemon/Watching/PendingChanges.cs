@@ -1,7 +1,7 @@
 using Backup.Core.Archiving;
 using Backup.Linux.Fanotify;
 
-namespace Backup.Daemon.Journal;
+namespace Backup.Daemon.Watching;
 
 /// <summary>
 /// Changes read from the kernel and not yet written to the database, merged per directory handle.

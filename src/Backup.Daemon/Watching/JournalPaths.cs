@@ -1,6 +1,6 @@
 using Backup.Linux.Fanotify;
 
-namespace Backup.Daemon.Journal;
+namespace Backup.Daemon.Watching;
 
 /// <summary>Path arithmetic of the journal: component-wise prefixes, and filesystem paths to the paths users see.</summary>
 internal static class JournalPaths

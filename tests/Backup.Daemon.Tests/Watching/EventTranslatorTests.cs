@@ -1,8 +1,8 @@
 using Backup.Core.Archiving;
-using Backup.Daemon.Journal;
+using Backup.Daemon.Watching;
 using Backup.Linux.Fanotify;
 
-namespace Backup.Daemon.Tests.Journal;
+namespace Backup.Daemon.Tests.Watching;
 
 public sealed class EventTranslatorTests
 {

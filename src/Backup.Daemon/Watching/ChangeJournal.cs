@@ -8,7 +8,7 @@ using Backup.Linux.Btrfs;
 using Backup.Linux.Fanotify;
 using Serilog;
 
-namespace Backup.Daemon.Journal;
+namespace Backup.Daemon.Watching;
 
 /// <summary>
 /// The change journal: one fanotify group with a filesystem mark on every filesystem that holds a watched job's

@@ -1,7 +1,7 @@
 using Backup.Core.Archiving;
 using Backup.Linux.Fanotify;
 
-namespace Backup.Daemon.Journal;
+namespace Backup.Daemon.Watching;
 
 /// <summary>
 /// Turns fanotify events into journal entries (see docs/architecture.md, "Change journal"):

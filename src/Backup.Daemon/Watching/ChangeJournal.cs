@@ -425,7 +425,7 @@ public sealed class ChangeJournal : IDisposable
             fs.Fsid = FilesystemInfo.Of(fs.MarkPath).Fsid;
             var now = _clock.Now;
             var bridged = fs.FsType == "btrfs" ? Bridge(fs) : null;
-            _store.StartWatching(fs.FsId, now, bridged is null ? $"backupd started watching at {now.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}; changes made before are not in the journal" : null);
+            _store.StartWatching(fs.FsId, now, bridged is null ? "backupd started watching; changes made before then are not in the journal" : null);
             fs.WatchingSince = now;
             _log.Information("change journal: watching {FsType} filesystem at {Path}{Bridge}", fs.FsType, fs.MarkPath, bridged is null ? "" : $" ({bridged})");
         }
@@ -697,8 +697,8 @@ public sealed class ChangeJournal : IDisposable
         {
             foreach (var fs in _byDevice.Values.Where(f => f.Error is null).ToList())
             {
-                var mountGone = !mounts.Any(m => m.MountId == fs.MountId);
-                if (!mountGone && marked.Count >= _byFsid.Count)
+                // The mark dies with the superblock; a new mount of the filesystem gets a new mount id.
+                if (mounts.Any(m => m.MountId == fs.MountId) && marked.Contains(fs.Device))
                 {
                     continue;
                 }

@@ -22,7 +22,15 @@ public sealed class BtrfsException : FileSystemException
 
     private static string Describe(int errno, string? context)
     {
-        var text = FileSystemErrors.Describe(errno);
+        // FileSystemErrors knows the names of the common errors; these are the ones only btrfs calls give.
+        var name = errno switch
+        {
+            EBUSY => "EBUSY",
+            ENODEV => "ENODEV",
+            ENOTTY => "ENOTTY",
+            _ => null,
+        };
+        var text = name is null ? FileSystemErrors.Describe(errno) : $"{Marshal.GetPInvokeErrorMessage(errno)} ({name})";
         var hint = errno switch
         {
             EPERM => "this call needs CAP_SYS_ADMIN: run backupd as root",

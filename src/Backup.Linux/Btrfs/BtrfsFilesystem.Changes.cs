@@ -77,14 +77,15 @@ public static partial class BtrfsFilesystem
     /// </summary>
     public static unsafe IReadOnlyList<string> InodePaths(string subvolumePath, ulong inode)
     {
-        if (inode == BtrfsIoctl.FirstFreeObjectId)
-        {
-            return [""];
-        }
-
         var fd = Open(subvolumePath);
         try
         {
+            // INO_PATHS answers ".." for a subvolume's root directory.
+            if (inode == BtrfsIoctl.FirstFreeObjectId)
+            {
+                return [""];
+            }
+
             var container = new byte[InodePathsBufferSize];
             fixed (byte* c = container)
             {

@@ -13,6 +13,9 @@ public sealed class MountWatcherTests
 
         Assert.True(watcher.UsesFanotify, "kernel 6.14+ with CAP_SYS_ADMIN: the mount-namespace mark should be available");
         SeesMountAndUnmount(watcher);
+
+        // At least the attach and the detach came through fanotify, not only through mountinfo.
+        Assert.True(watcher.MountEventCount >= 2, $"{watcher.MountEventCount} fanotify mount events");
     }
 
     [RequiresRootFact("mount")]
@@ -22,6 +25,7 @@ public sealed class MountWatcherTests
 
         Assert.False(watcher.UsesFanotify);
         SeesMountAndUnmount(watcher);
+        Assert.Equal(0, watcher.MountEventCount);
     }
 
     private static void SeesMountAndUnmount(MountWatcher watcher)
@@ -35,6 +39,12 @@ public sealed class MountWatcherTests
         try
         {
             Assert.True(watcher.WaitForChange(5000), "no change reported after mount");
+            AssertQuiet(watcher);
+
+            // fanotify's FAN_MNT_ATTACH/DETACH say nothing about remounts; mountinfo does.
+            Shell.Ok($"mount -o remount,size=2m {Shell.Quote(target)}");
+            Assert.True(watcher.WaitForChange(5000), "no change reported after remount");
+            AssertQuiet(watcher);
         }
         finally
         {

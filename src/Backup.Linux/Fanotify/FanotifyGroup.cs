@@ -122,7 +122,13 @@ public sealed class FanotifyGroup : IDisposable
         ObjectDisposedException.ThrowIf(descriptor.IsClosed, this);
         const string Prefix = "fanotify sdev:";
         var devices = new List<ulong>();
-        foreach (var line in File.ReadAllLines($"/proc/self/fdinfo/{descriptor.DangerousGetHandle()}"))
+        string[] lines;
+        using (var lease = new DescriptorLease(descriptor))
+        {
+            lines = File.ReadAllLines($"/proc/self/fdinfo/{lease.Fd}");
+        }
+
+        foreach (var line in lines)
         {
             if (!line.StartsWith(Prefix, StringComparison.Ordinal))
             {

@@ -20,14 +20,14 @@ public sealed class MountWatcher : IDisposable
 
     private readonly FanotifyGroup? group;
     private readonly SafeFileHandle mountInfo;
-    private readonly byte[]? buffer;
+    private readonly byte[] buffer;
     private readonly List<FanotifyEvent> events = [];
 
     private MountWatcher(FanotifyGroup? group, SafeFileHandle mountInfo)
     {
         this.group = group;
         this.mountInfo = mountInfo;
-        buffer = group is null ? null : new byte[16 * 1024];
+        buffer = group is null ? [] : new byte[16 * 1024];
     }
 
     /// <summary>

@@ -225,6 +225,42 @@ public sealed class FanotifyEventParserTests
         Assert.Equal(FanotifyMask.QueueOverflow, Assert.Single(into).Mask);
     }
 
+    [Fact]
+    public unsafe void EventDescriptorIsClosed()
+    {
+        using var temp = new Infrastructure.TemporaryDirectory();
+        var marker = temp["event-file"];
+        File.WriteAllText(marker, string.Empty);
+        var path = System.Text.Encoding.UTF8.GetBytes(marker + "\0");
+        int fd;
+        fixed (byte* p = path)
+        {
+            fd = Interop.Open(p, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_CLOEXEC, 0);
+        }
+
+        Assert.True(fd >= 0);
+        Assert.Equal(marker, Target(fd));
+        var buffer = Event(FanotifyMask.CloseWrite, 1);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(16), fd);
+
+        Parse(buffer);
+
+        // The number may have been reused by another test meanwhile, but not for this file.
+        Assert.NotEqual(marker, Target(fd));
+
+        static string? Target(int fd)
+        {
+            try
+            {
+                return new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+    }
+
     private static List<FanotifyEvent> Parse(byte[] buffer)
     {
         var events = new List<FanotifyEvent>();

@@ -56,7 +56,7 @@ public sealed class FanotifyGroupMarksTests
         Assert.Contains(temp["missing"], error.Message, StringComparison.Ordinal);
     }
 
-    [RequiresRootFact]
+    [RequiresRootFact("mount")]
     public void MarkOnOverlayfsExplainsWhy()
     {
         using var temp = new TemporaryDirectory();

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Backup.IntegrationTests.Infrastructure;
+
+namespace Backup.IntegrationTests.Journal;
+
+/// <summary>
+/// Reads snapshot trees with the real restic (from either tool's repository) and explains how two
+/// trees differ: which paths, and which node fields, so that a mismatch of root tree IDs is actionable.
+/// </summary>
+public static class SnapshotTrees
+{
+    /// <summary>The root tree ID of a snapshot.</summary>
+    public static string RootTree(Restic reader, string snapshotId) =>
+        JsonDocument.Parse(reader.Ok("cat", "snapshot", snapshotId)).RootElement.GetProperty("tree").GetString()!;
+
+    /// <summary>The snapshot ID from the summary line of "backup --json" (restic or backupctl).</summary>
+    public static string SnapshotId(string backupJsonOutput)
+    {
+        foreach (var line in backupJsonOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Reverse())
+        {
+            using var document = JsonDocument.Parse(line);
+            if (document.RootElement.TryGetProperty("message_type", out var type) && type.GetString() == "summary")
+            {
+                return document.RootElement.GetProperty("snapshot_id").GetString()!;
+            }
+        }
+
+        throw new InvalidOperationException("no summary line in the backup output:\n" + backupJsonOutput);
+    }
+
+    /// <summary>Lists the differing nodes of two trees, recursing into subtrees whose IDs differ (at most <paramref name="limit"/> lines).</summary>
+    public static string Describe(Restic expectedReader, string expectedTree, Restic actualReader, string actualTree, int limit = 30)
+    {
+        var lines = new List<string>();
+        Compare(expectedReader, expectedTree, actualReader, actualTree, "", lines, limit);
+        return lines.Count == 0 ? "(the trees' nodes are equal: the difference is in the tree encoding itself)" : string.Join('\n', lines);
+    }
+
+    private static void Compare(Restic expectedReader, string expectedTree, Restic actualReader, string actualTree, string path, List<string> lines, int limit)
+    {
+        var expected = Nodes(expectedReader, expectedTree);
+        var actual = Nodes(actualReader, actualTree);
+        foreach (var name in expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal))
+        {
+            if (lines.Count >= limit)
+            {
+                return;
+            }
+
+            var child = path + "/" + name;
+            if (!actual.TryGetValue(name, out var a))
+            {
+                lines.Add($"{child}: missing in the second tree");
+                continue;
+            }
+
+            if (!expected.TryGetValue(name, out var e))
+            {
+                lines.Add($"{child}: only in the second tree");
+                continue;
+            }
+
+            var (expectedFields, actualFields) = (Fields(e), Fields(a));
+            var differing = expectedFields.Keys.Union(actualFields.Keys)
+                .Where(f => f != "subtree" && expectedFields.GetValueOrDefault(f) != actualFields.GetValueOrDefault(f))
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            if (differing.Count > 0)
+            {
+                lines.Add($"{child}: " + string.Join(", ", differing.Select(f => $"{f} {expectedFields.GetValueOrDefault(f) ?? "(absent)"} vs {actualFields.GetValueOrDefault(f) ?? "(absent)"}")));
+            }
+
+            var expectedSubtree = expectedFields.GetValueOrDefault("subtree");
+            var actualSubtree = actualFields.GetValueOrDefault("subtree");
+            if (expectedSubtree is not null && actualSubtree is not null && expectedSubtree != actualSubtree)
+            {
+                Compare(expectedReader, Unquote(expectedSubtree), actualReader, Unquote(actualSubtree), child, lines, limit);
+            }
+        }
+    }
+
+    private static Dictionary<string, JsonElement> Nodes(Restic reader, string tree)
+    {
+        var json = reader.OkBytes("cat", "blob", tree);
+        var nodes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var node in JsonDocument.Parse(json).RootElement.GetProperty("nodes").EnumerateArray())
+        {
+            nodes[node.GetProperty("name").GetString()!] = node.Clone();
+        }
+
+        return nodes;
+    }
+
+    private static Dictionary<string, string> Fields(JsonElement node) =>
+        node.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal);
+
+    private static string Unquote(string json) => JsonSerializer.Deserialize<string>(json)!;
+}

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(restic attr acl zstd systemd systemd-container debootstrap btrfs-progs)
+packages=(restic attr acl zstd systemd systemd-container debootstrap btrfs-progs e2fsprogs)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

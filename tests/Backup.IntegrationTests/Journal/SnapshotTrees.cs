@@ -9,19 +9,29 @@ namespace Backup.IntegrationTests.Journal;
 /// </summary>
 public static class SnapshotTrees
 {
-    /// <summary>The root tree ID of a snapshot.</summary>
-    public static string RootTree(Restic reader, string snapshotId) =>
-        JsonDocument.Parse(reader.Ok("cat", "snapshot", snapshotId)).RootElement.GetProperty("tree").GetString()!;
+    /// <summary>The root tree of every snapshot in the repository, by full and by short (8 digit) snapshot ID.</summary>
+    public static Dictionary<string, string> RootTrees(Restic reader)
+    {
+        var trees = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var snapshot in JsonDocument.Parse(reader.Ok("snapshots", "--json")).RootElement.EnumerateArray())
+        {
+            var tree = snapshot.GetProperty("tree").GetString()!;
+            trees[snapshot.GetProperty("id").GetString()!] = tree;
+            trees[snapshot.GetProperty("short_id").GetString()!] = tree;
+        }
 
-    /// <summary>The snapshot ID from the summary line of "backup --json" (restic or backupctl).</summary>
-    public static string SnapshotId(string backupJsonOutput)
+        return trees;
+    }
+
+    /// <summary>The summary line of "backup --json" (restic or backupctl; restic 0.14 gives the short snapshot ID in it).</summary>
+    public static JsonElement Summary(string backupJsonOutput)
     {
         foreach (var line in backupJsonOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Reverse())
         {
-            using var document = JsonDocument.Parse(line);
-            if (document.RootElement.TryGetProperty("message_type", out var type) && type.GetString() == "summary")
+            var element = JsonDocument.Parse(line).RootElement;
+            if (element.TryGetProperty("message_type", out var type) && type.GetString() == "summary")
             {
-                return document.RootElement.GetProperty("snapshot_id").GetString()!;
+                return element;
             }
         }
 

@@ -38,16 +38,12 @@ public sealed class Tmpfs : IDisposable
         }
 
         mounted = false;
-        var result = ProcessRunner.Run("umount", [MountPoint]);
-        if (result.ExitCode != 0)
+        if (ProcessRunner.Run("umount", [MountPoint]).ExitCode != 0)
         {
+            // A file is still open in it: detach lazily; the memory goes when the last file closes.
             ProcessRunner.Run("umount", ["--lazy", MountPoint]);
         }
 
         Directory.Delete(directory, recursive: true);
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"umount {MountPoint} failed ({result.StdErr.Trim()}); it was detached lazily");
-        }
     }
 }

@@ -191,7 +191,8 @@ public sealed class Workload : IDisposable
             }
             catch (FileSystemException e) when (e.Errno == WorkloadSyscalls.EXDEV)
             {
-                line = $"{kind}: skipped, {e.Message}";
+                // Relative paths keep the log the same for the same seed on another mount point.
+                line = $"{kind}: skipped, {e.Message.Replace(Root + "/", "", StringComparison.Ordinal)}";
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -96,20 +96,22 @@ public sealed class JournalDaemon : IDisposable
     public void AssertSameAsFullScans(string snapshot, string state, Func<string> describe)
     {
         var ours = SourceTree(snapshot);
-        var forced = SourceTree(SnapshotTrees.SnapshotId(Ours.Ok(["backup", "--json", "--force", "--host", "oracle", Source], null)));
+        var forced = SourceTree(SnapshotIdOf(Ours.Ok(["backup", "--json", "--force", "--host", "oracle", Source], null)));
         var resticResult = Restic.Run(["backup", "--json", "--force", "--host", "oracle", Source], null);
         Assert.True(resticResult.ExitCode == 0, $"restic backup ({state}) exited {resticResult.ExitCode}:\n{resticResult.StdErr}");
-        var restics = SourceTree(SnapshotTrees.SnapshotId(resticResult.StdOut));
+        var restics = SourceTree(SnapshotIdOf(resticResult.StdOut));
         AssertEqual(state, "backupctl --force", forced, "the journal's backup", ours, describe);
         AssertEqual(state, "restic --force", restics, "backupctl --force", forced, describe);
     }
 
     public void Dispose() => _daemon.Dispose();
 
+    private static string SnapshotIdOf(string backupJsonOutput) => SnapshotTrees.Summary(backupJsonOutput).GetProperty("snapshot_id").GetString()!;
+
     /// <summary>The tree ID of the source directory inside a snapshot.</summary>
     private string SourceTree(string snapshot)
     {
-        var tree = SnapshotTrees.RootTree(Restic, snapshot);
+        var tree = SnapshotTrees.RootTrees(Restic)[snapshot];
         foreach (var component in Source.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             using var document = JsonDocument.Parse(Restic.Ok("cat", "blob", tree));

@@ -20,6 +20,7 @@ namespace Backup.Daemon.Watching;
 public sealed class ChangeJournal : IDisposable
 {
     private const int ReadBufferSize = 256 * 1024;
+    private const string NotMounted = "not mounted";
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
 
     private readonly ILogger _log;
@@ -104,7 +105,7 @@ public sealed class ChangeJournal : IDisposable
             {
                 foreach (var device in SourceFilesystems(job, mounts).Select(f => f.Mount.Device).Distinct())
                 {
-                    if (!_byDevice.TryGetValue(device, out var fs) || fs.Error is not null)
+                    if (!_byDevice.TryGetValue(device, out var fs) || fs.Error == NotMounted)
                     {
                         Mark(device, mounts);
                     }
@@ -120,6 +121,9 @@ public sealed class ChangeJournal : IDisposable
     public JournalCut Cut(JobDefinition job, bool forceFull)
     {
         var now = _clock.Now;
+
+        // A filesystem mounted under the sources since the last run (or mounted again) is marked now, for the next runs.
+        Watch([job]);
         var mounts = MountTable.Read();
         var configHash = ConfigHash(job);
         var mountSignature = MountSignature(job, mounts);
@@ -251,20 +255,6 @@ public sealed class ChangeJournal : IDisposable
             return $"the change journal is not running: {Failure}";
         }
 
-        foreach (var (source, mount) in SourceFilesystems(job, table))
-        {
-            var fs = filesystems.FirstOrDefault(f => f.Device == mount.Device);
-            if (fs is null)
-            {
-                return $"{source} ({mount.FsType} at {mount.MountPoint}) is not watched yet";
-            }
-
-            if (fs.Error is not null)
-            {
-                return $"{source} cannot be watched: {fs.Error}";
-            }
-        }
-
         if (previous is null)
         {
             return "this is the first backup of the job with the change journal";
@@ -278,6 +268,20 @@ public sealed class ChangeJournal : IDisposable
         if (previous.Mounts != mounts)
         {
             return "filesystems were mounted or unmounted under the job's sources since its last backup";
+        }
+
+        foreach (var (source, mount) in SourceFilesystems(job, table))
+        {
+            var fs = filesystems.FirstOrDefault(f => f.Device == mount.Device);
+            if (fs is null)
+            {
+                return $"{source} ({mount.FsType} at {mount.MountPoint}) is not watched yet";
+            }
+
+            if (fs.Error is not null)
+            {
+                return $"{source} cannot be watched: {fs.Error}";
+            }
         }
 
         if (now - previous.LastFull >= job.FullScanEvery)
@@ -606,16 +610,16 @@ public sealed class ChangeJournal : IDisposable
                 return;
             }
 
-            List<WatchedFilesystem> watched;
+            Dictionary<Fsid, WatchedFilesystem> byFsid;
             lock (_watchLock)
             {
-                watched = _byFsid.Values.ToList();
+                byFsid = new Dictionary<Fsid, WatchedFilesystem>(_byFsid);
             }
 
             var directories = new List<(long, byte[], DirtyFlags, string?)>();
             foreach (var ((fsid, handle), flags) in batch.Directories)
             {
-                if (_byFsid.GetValueOrDefault(fsid) is { } fs)
+                if (byFsid.GetValueOrDefault(fsid) is { } fs)
                 {
                     directories.Add((fs.FsId, handle.ToArray(), flags, null));
                 }
@@ -626,7 +630,7 @@ public sealed class ChangeJournal : IDisposable
             var gaps = new List<(long, string)>();
             foreach (var group in batch.Inodes.GroupBy(i => i.Fsid))
             {
-                if (_byFsid.GetValueOrDefault(group.Key) is not { } fs)
+                if (byFsid.GetValueOrDefault(group.Key) is not { } fs)
                 {
                     continue;
                 }
@@ -657,7 +661,7 @@ public sealed class ChangeJournal : IDisposable
 
             if (batch.Gap is { } gap)
             {
-                gaps.AddRange(watched.Select(fs => (fs.FsId, gap)));
+                gaps.AddRange(byFsid.Values.Select(fs => (fs.FsId, gap)));
             }
 
             _store.Record(directories, paths, inodes, gaps, _clock.Now);
@@ -695,6 +699,14 @@ public sealed class ChangeJournal : IDisposable
         var marked = _group.MarkedDevices();
         lock (_watchLock)
         {
+            foreach (var fs in _byDevice.Values.Where(f => f.Error == NotMounted).ToList())
+            {
+                if (mounts.Any(m => m.Device == fs.Device))
+                {
+                    Mark(fs.Device, mounts);
+                }
+            }
+
             foreach (var fs in _byDevice.Values.Where(f => f.Error is null).ToList())
             {
                 // The mark dies with the superblock; a new mount of the filesystem gets a new mount id.
@@ -711,7 +723,7 @@ public sealed class ChangeJournal : IDisposable
                 }
                 else
                 {
-                    fs.Error = "not mounted";
+                    fs.Error = NotMounted;
                 }
             }
         }

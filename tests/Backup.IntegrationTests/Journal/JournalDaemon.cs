@@ -37,7 +37,7 @@ public sealed class JournalDaemon : IDisposable
             sources: [{Source}]
             repository: {_daemon.Repository}
             password_file: {_daemon.PasswordFile}
-            full_scan_every: 1000d
+            {(extraYaml.Contains("full_scan_every", StringComparison.Ordinal) ? "" : "full_scan_every: 1000d")}
             {extraYaml}
             """);
 

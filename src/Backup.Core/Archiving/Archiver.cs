@@ -562,7 +562,7 @@ public sealed class Archiver
             _listed.TryAdd(path, 0);
             if (seen is not null)
             {
-                NoteRemovedLinks(parentTree!, seen);
+                await NoteRemovedLinksAsync(parentTree!, seen, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -580,27 +580,43 @@ public sealed class Archiver
 
     /// <summary>
     /// A link that left this directory changed its inode's link count and ctime, which its other links, maybe in
-    /// directories the journal did not name, show too.
+    /// directories the journal did not name, show too. Links inside a subtree that left (deleted, replaced, moved
+    /// away) count as well; those subtrees are read from the parent snapshot.
     /// </summary>
-    private void NoteRemovedLinks(Tree parentTree, Dictionary<string, FileStatus> seen)
+    private async Task NoteRemovedLinksAsync(Tree parentTree, Dictionary<string, FileStatus> seen, CancellationToken cancellationToken)
     {
-        foreach (var parentNode in parentTree.Nodes)
+        var gone = new Stack<Tree>();
+        gone.Push(parentTree);
+        var top = true;
+        while (gone.TryPop(out var tree))
         {
-            // FIFOs do not record their link count, so any of them that left may have had other links.
-            var mayHaveLinks = parentNode.Links > 1 || parentNode.Type == NodeType.Fifo;
-            if (parentNode.Type == NodeType.Dir || !mayHaveLinks)
+            foreach (var parentNode in tree.Nodes)
             {
-                continue;
+                var stays = top
+                    && seen.TryGetValue(parentNode.Name, out var now)
+                    && now.Inode == parentNode.Inode
+                    && now.Device == parentNode.DeviceId
+                    && (parentNode.Type == NodeType.Dir ? now.Kind == FileKind.Directory : now.Ctime == parentNode.ChangeTime.ToTimespec());
+                if (stays)
+                {
+                    continue;
+                }
+
+                if (parentNode.Type == NodeType.Dir)
+                {
+                    if (await LoadParentSubtreeAsync(parentNode, cancellationToken).ConfigureAwait(false) is { } subtree)
+                    {
+                        gone.Push(subtree);
+                    }
+                }
+                else if (parentNode.Links > 1 || parentNode.Type == NodeType.Fifo)
+                {
+                    // FIFOs do not record their link count, so any of them that left may have had other links.
+                    _linked.TryAdd(new InodeKey(parentNode.DeviceId, parentNode.Inode), 0);
+                }
             }
 
-            var stays = seen.TryGetValue(parentNode.Name, out var now)
-                && now.Inode == parentNode.Inode
-                && now.Device == parentNode.DeviceId
-                && now.Ctime == parentNode.ChangeTime.ToTimespec();
-            if (!stays)
-            {
-                _linked.TryAdd(new InodeKey(parentNode.DeviceId, parentNode.Inode), 0);
-            }
+            top = false;
         }
     }
 

@@ -13,6 +13,9 @@ public sealed class ArchiverPartialScanRandomWorkloadTests : PartialScanTestBase
     private static readonly uint[] Owners = [0, 1000, 1001, 65534];
     private int _names;
 
+    /// <summary>Most operations happen under these directories, as real changes cluster; the rest anywhere.</summary>
+    private List<string> _hot = [];
+
     public static TheoryData<int> Seeds => new(Enumerable.Range(1, 40));
 
     public static TheoryData<int> FewChangeSeeds => new(Enumerable.Range(101, 3));
@@ -24,8 +27,9 @@ public sealed class ArchiverPartialScanRandomWorkloadTests : PartialScanTestBase
         var random = new Random(seed);
         var excludes = new ExcludeFilter();
         excludes.Add("*.skip", "--exclude");
-        Populate(random, Source, depth: 0, maxDepth: 3);
-        AddHardLinks(random, 4);
+        Populate(random, Source, depth: 0, maxDepth: 4);
+        AddHardLinks(random, 10);
+        _hot = Entries().Directories.OrderBy(_ => random.Next()).Take(3).ToList();
         var parent = await ArchiveAsync(null, null, excludes, excludeCaches: true);
         Tick();
 
@@ -127,6 +131,20 @@ public sealed class ArchiverPartialScanRandomWorkloadTests : PartialScanTestBase
     private string Apply(Random random)
     {
         var (directories, files, others) = Entries();
+        if (random.Next(5) != 0)
+        {
+            bool Hot(string path) => _hot.Any(h => path == h || path.StartsWith(h + "/", StringComparison.Ordinal));
+            var hotDirectories = directories.Where(Hot).ToList();
+            if (hotDirectories.Count > 0)
+            {
+                directories = hotDirectories;
+                others = others.Where(Hot).ToList();
+
+                // Hard links and renames still reach files anywhere.
+                files = random.Next(3) == 0 ? files : files.Where(Hot).ToList();
+            }
+        }
+
         var subdirectories = directories.Where(d => d != Source).ToList();
         var directory = Pick(random, directories);
         var operation = random.Next(22);
@@ -266,6 +284,11 @@ public sealed class ArchiverPartialScanRandomWorkloadTests : PartialScanTestBase
             {
                 var from = Pick(random, subdirectories);
                 var destinations = directories.Where(d => d != from && !d.StartsWith(from + "/", StringComparison.Ordinal)).ToList();
+                if (destinations.Count == 0)
+                {
+                    return $"move {from}: nowhere to go";
+                }
+
                 var to = Path.Combine(Pick(random, destinations), NewName("m"));
                 Journal.Children(Parent(from));
                 Directory.Move(from, to);

@@ -489,7 +489,13 @@ public sealed class Archiver
         foreach (var entry in dirtyEntries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (TryLStat(entry.Path, out var status))
+            var exists = TryLStat(entry.Path, out var status);
+            if (!exists || !IsSameEntry(entry.ParentNode, status))
+            {
+                await NoteLinksLeavingAsync(entry.ParentNode, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (exists)
             {
                 pending.Add(await ArchiveEntryAsync(entry.Path, entry.Name, status, entry.ParentNode, rootDevice, entry.Dirty, cancellationToken).ConfigureAwait(false));
             }
@@ -520,12 +526,14 @@ public sealed class Archiver
         catch (FileSystemException e)
         {
             Warn(e.Message);
+            await NoteLeftOutAsync(parentTree, cancellationToken).ConfigureAwait(false);
             return (new Tree(new List<Node>()), false);
         }
 
         Interlocked.Increment(ref _directoriesVisited);
         if (_options.ExcludeCaches && names.Contains(CacheDirTag) && HasCacheDirSignature(Join(path, CacheDirTag)))
         {
+            await NoteLeftOutAsync(parentTree, cancellationToken).ConfigureAwait(false);
             return (new Tree(new List<Node>()), false);
         }
 
@@ -562,7 +570,7 @@ public sealed class Archiver
             _listed.TryAdd(path, 0);
             if (seen is not null)
             {
-                NoteRemovedLinks(parentTree!, seen);
+                await NoteRemovedLinksAsync(parentTree!, seen, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -578,31 +586,60 @@ public sealed class Archiver
         return (new Tree(nodes), true);
     }
 
+    /// <summary>A directory the parent snapshot has is left out now: none of its entries is compared, so all count as gone.</summary>
+    private async Task NoteLeftOutAsync(Tree? parentTree, CancellationToken cancellationToken)
+    {
+        if (_dirty is not null && parentTree is not null)
+        {
+            await NoteRemovedLinksAsync(parentTree, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// A link that left this directory changed its inode's link count and ctime, which its other links, maybe in
     /// directories the journal did not name, show too.
     /// </summary>
-    private void NoteRemovedLinks(Tree parentTree, Dictionary<string, FileStatus> seen)
+    private async Task NoteRemovedLinksAsync(Tree parentTree, Dictionary<string, FileStatus>? seen, CancellationToken cancellationToken)
     {
         foreach (var parentNode in parentTree.Nodes)
         {
-            // FIFOs do not record their link count, so any of them that left may have had other links.
-            var mayHaveLinks = parentNode.Links > 1 || parentNode.Type == NodeType.Fifo;
-            if (parentNode.Type == NodeType.Dir || !mayHaveLinks)
+            if (seen is null || !seen.TryGetValue(parentNode.Name, out var now) || !IsSameEntry(parentNode, now))
             {
-                continue;
-            }
-
-            var stays = seen.TryGetValue(parentNode.Name, out var now)
-                && now.Inode == parentNode.Inode
-                && now.Device == parentNode.DeviceId
-                && now.Ctime == parentNode.ChangeTime.ToTimespec();
-            if (!stays)
-            {
-                _linked.TryAdd(new InodeKey(parentNode.DeviceId, parentNode.Inode), 0);
+                await NoteLinksLeavingAsync(parentNode, cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>
+    /// Notes the inodes of a parent-snapshot entry that this run does not see again (deleted, replaced, moved
+    /// away, or in a directory now left out): for a directory, every link in its subtree, read from the parent.
+    /// </summary>
+    private async Task NoteLinksLeavingAsync(Node parentNode, CancellationToken cancellationToken)
+    {
+        var gone = new Stack<Node>();
+        gone.Push(parentNode);
+        while (gone.TryPop(out var node))
+        {
+            if (node.Type == NodeType.Dir)
+            {
+                if (await LoadParentSubtreeAsync(node, cancellationToken).ConfigureAwait(false) is { } subtree)
+                {
+                    subtree.Nodes.ForEach(gone.Push);
+                }
+            }
+            else if (node.Links > 1 || node.Type == NodeType.Fifo)
+            {
+                // FIFOs do not record their link count, so any of them that left may have had other links.
+                _linked.TryAdd(new InodeKey(node.DeviceId, node.Inode), 0);
+            }
+        }
+    }
+
+    /// <summary>Whether an entry is still what the parent snapshot recorded: the same directory, or the same unchanged inode.</summary>
+    private static bool IsSameEntry(Node parentNode, FileStatus status) =>
+        parentNode.Inode == status.Inode
+        && parentNode.DeviceId == status.Device
+        && (parentNode.Type == NodeType.Dir ? status.Kind == FileKind.Directory : status.Ctime == parentNode.ChangeTime.ToTimespec());
 
     private async Task<Node?> ArchiveFileAsync(string path, string name, FileStatus status, Node? parentNode, CancellationToken cancellationToken)
     {

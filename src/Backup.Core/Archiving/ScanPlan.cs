@@ -25,6 +25,8 @@ public readonly record struct InodeKey(ulong Device, ulong Inode);
 /// <summary>
 /// How much of the backup paths a run has to look at: everything (and why), or only the directories the
 /// change journal saw change since <see cref="ParentSnapshot"/>. Both must produce the same snapshot.
+/// An entry the parent run left out after an error (see its warnings) is retried only where the plan lists its
+/// directory, so after a run with warnings the next plan should be full or name those directories.
 /// </summary>
 public sealed class ScanPlan
 {

@@ -214,6 +214,37 @@ public sealed class ArchiverPartialScanTests : PartialScanTestBase
     }
 
     [Fact]
+    public async Task Deleting_a_tree_that_held_a_link_updates_the_link_left_in_a_clean_directory()
+    {
+        var parent = await SampleAsync();
+        Files.CreateHardLink(B + "/h1", A + "/d/h1");
+        parent = (await BackupAsync(null)).SnapshotId.ToString();
+        Tick();
+        Directory.Delete(A + "/d", recursive: true);
+        Journal.Children(A);
+
+        var (partial, _) = await PartialAndFullAsync(Journal.Plan(parent, Root));
+
+        Assert.Equal(1ul, (await FindNodeAsync(partial.Snapshot.Tree, B + "/h1"))!.Links);
+    }
+
+    [Fact]
+    public async Task Link_removed_in_a_directory_that_became_a_cache_directory_updates_the_other_link()
+    {
+        var parent = await SampleAsync(excludeCaches: true);
+        Files.CreateHardLink(B + "/h1", A + "/d/h1");
+        parent = (await BackupAsync(null, excludeCaches: true)).SnapshotId.ToString();
+        Tick();
+        File.Delete(A + "/d/h1");
+        File.WriteAllText(A + "/d/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n");
+        Journal.Children(A + "/d");
+
+        var (partial, _) = await PartialAndFullAsync(Journal.Plan(parent, Root), excludeCaches: true);
+
+        Assert.Equal(1ul, (await FindNodeAsync(partial.Snapshot.Tree, B + "/h1"))!.Links);
+    }
+
+    [Fact]
     public async Task Moved_directory_is_walked_in_full()
     {
         var parent = await SampleAsync();

@@ -4,6 +4,7 @@ using Backup.Core.Backends.Local;
 using Backup.Core.Crypto;
 using Backup.Core.FileSystem;
 using Backup.Core.Model;
+using Backup.Core.Repository;
 using Backup.Linux.FileSystem;
 using CoreRepository = Backup.Core.Repository.Repository;
 
@@ -16,6 +17,7 @@ namespace Backup.Core.Tests.Archiving;
 public abstract class PartialScanTestBase : IAsyncLifetime
 {
     private static readonly byte[] Password = Encoding.UTF8.GetBytes("partial-scan");
+    private CoreRepository? _repository;
 
     protected PartialScanTestBase()
     {
@@ -85,14 +87,7 @@ public abstract class PartialScanTestBase : IAsyncLifetime
         Assert.Equal(ScanReport.Full, full.Scan.Kind);
         Assert.Equal(plan.ParentSnapshot, partial.ParentId?.ToString());
         Assert.Equal(plan.ParentSnapshot, full.ParentId?.ToString());
-        var partialTree = await BelowSharedTempAsync(partial.Snapshot.Tree);
-        var fullTree = await BelowSharedTempAsync(full.Snapshot.Tree);
-        if (partialTree != fullTree)
-        {
-            var difference = await DescribeDifferenceAsync(partialTree, fullTree);
-            Assert.Fail($"partial tree {partialTree.ToShortString()} differs from full tree {fullTree.ToShortString()}: {difference}\nplan: {string.Join(", ", plan.Directories)} inodes {string.Join(", ", plan.ChangedInodes)}\nwarnings: {string.Join("; ", partial.Warnings)}");
-        }
-
+        await AssertSameTreeAsync(partial.Snapshot.Tree, full.Snapshot.Tree, plan, partial.Warnings);
         Counting.Reset();
         foreach (var path in partialTouched)
         {
@@ -100,6 +95,46 @@ public abstract class PartialScanTestBase : IAsyncLifetime
         }
 
         return (partial, full);
+    }
+
+    /// <summary>
+    /// Runs the archiver alone, without a lock or a snapshot: for tests that back up many times. The repository
+    /// stays open between runs; its index learns each run's blobs.
+    /// </summary>
+    internal async Task<ArchiveResult> ArchiveAsync(ScanPlan? plan, Id? parentRoot, ExcludeFilter? excludes = null, bool excludeCaches = false)
+    {
+        if (_repository is null)
+        {
+            _repository = await CoreRepository.OpenAsync(new LocalBackend(RepositoryPath), Password, CancellationToken.None);
+            await _repository.LoadIndexAsync(CancellationToken.None);
+        }
+
+        var parent = parentRoot is { } id ? await _repository.LoadTreeAsync(id, CancellationToken.None) : null;
+        Counting.Reset();
+        var options = new ArchiverOptions
+        {
+            Paths = [Source],
+            Excludes = excludes ?? new ExcludeFilter(),
+            ExcludeCaches = excludeCaches,
+            Plan = plan,
+            FileConcurrency = 2,
+        };
+        await using var packer = new BlobPacker(_repository);
+        var result = await new Archiver(_repository, Counting, packer, options).RunAsync(parent, CancellationToken.None);
+        await packer.FlushAsync(CancellationToken.None);
+        return result;
+    }
+
+    /// <summary>Asserts two root trees are equal below the shared temp directory, naming the first difference if not.</summary>
+    protected async Task AssertSameTreeAsync(Id partialRoot, Id fullRoot, ScanPlan plan, IReadOnlyList<string> warnings)
+    {
+        var partialTree = await BelowSharedTempAsync(partialRoot);
+        var fullTree = await BelowSharedTempAsync(fullRoot);
+        if (partialTree != fullTree)
+        {
+            var difference = await DescribeDifferenceAsync(partialTree, fullTree);
+            Assert.Fail($"partial tree {partialTree.ToShortString()} differs from full tree {fullTree.ToShortString()}: {difference}\nplan: {string.Join(", ", plan.Directories)} inodes {string.Join(", ", plan.ChangedInodes)}\nwarnings: {string.Join("; ", warnings)}");
+        }
     }
 
     /// <summary>

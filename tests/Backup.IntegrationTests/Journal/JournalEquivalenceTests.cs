@@ -12,13 +12,13 @@ public sealed class JournalEquivalenceTests
     private const int Rounds = 5;
     private const int Operations = 120;
 
+    /// <summary>Seeds 101…; BACKUP_JOURNAL_SEEDS=N runs N of them (more than the test suite's default, for a sweep).</summary>
+    public static TheoryData<int> Ext4Seeds => Seeds(101, 6);
+
+    public static TheoryData<int> BtrfsSeeds => Seeds(201, 4);
+
     [RequiresRootTheory("restic", "mkfs.ext4", "losetup", "systemd-socket-activate")]
-    [InlineData(101)]
-    [InlineData(102)]
-    [InlineData(103)]
-    [InlineData(104)]
-    [InlineData(105)]
-    [InlineData(106)]
+    [MemberData(nameof(Ext4Seeds))]
     public void Ext4_journal_snapshots_equal_full_scans_and_restic_across_restarts(int seed)
     {
         using var filesystem = LoopFilesystem.Ext4();
@@ -26,16 +26,29 @@ public sealed class JournalEquivalenceTests
     }
 
     [RequiresRootTheory("restic", "mkfs.btrfs", "btrfs", "losetup", "systemd-socket-activate")]
-    [InlineData(201)]
-    [InlineData(202)]
-    [InlineData(203)]
-    [InlineData(204)]
+    [MemberData(nameof(BtrfsSeeds))]
     public void Btrfs_journal_snapshots_equal_full_scans_and_restic_and_restarts_are_bridged(int seed)
     {
         using var filesystem = LoopFilesystem.Btrfs();
         filesystem.CreateSubvolume("sv1");
         filesystem.CreateSubvolume("sv1/nested");
         Check(filesystem, seed);
+    }
+
+    private static TheoryData<int> Seeds(int first, int count)
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("BACKUP_JOURNAL_SEEDS"), out var wanted) && wanted > 0)
+        {
+            count = wanted;
+        }
+
+        var seeds = new TheoryData<int>();
+        for (var i = 0; i < count; i++)
+        {
+            seeds.Add(first * 100 + i);
+        }
+
+        return seeds;
     }
 
     private static void Check(LoopFilesystem filesystem, int seed)

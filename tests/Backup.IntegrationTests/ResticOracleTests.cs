@@ -124,6 +124,10 @@ public sealed class ResticOracleTests
         Assert.Equal(0, summary.GetProperty("files_changed").GetInt64());
         Assert.True(summary.GetProperty("files_unmodified").GetInt64() > 10);
         Assert.Equal(3_000_000, summary.GetProperty("bytes_new").GetInt64());
+        var scan = summary.GetProperty("scan");
+        Assert.Equal("full", scan.GetProperty("kind").GetString());
+        Assert.Equal("no change journal", scan.GetProperty("reason").GetString());
+        Assert.True(scan.GetProperty("directories_visited").GetInt64() >= 2);
 
         var restic = new Restic(repo);
         restic.Ok("check", "--read-data");

@@ -135,6 +135,11 @@ public static class BackupCommand
                 w.WriteString("parent", parentId.ToString());
             }
 
+            w.WriteStartObject("scan");
+            w.WriteString("kind", summary.Scan.Kind);
+            w.WriteString("reason", summary.Scan.Reason);
+            w.WriteNumber("directories_visited", summary.Scan.DirectoriesVisited);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
 

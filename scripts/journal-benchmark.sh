@@ -178,8 +178,10 @@ restic_cmd() { # REPO ARGS...
 clk_tck=$(getconf CLK_TCK)
 socket=""
 declare -a memory_rows=()
-max_rss=0
-max_rss_where=""
+# Two kinds of samples: "watching" while backupd has done nothing but watch (no backup of any size
+# yet; the create workload's job has only backed up an empty directory), "between runs" when it has
+# run backups of a tree and is watching again.
+declare -A max_rss=([watching]=0 ["between runs"]=0) max_rss_where=()
 max_hwm=0
 max_hwm_where=""
 
@@ -220,23 +222,29 @@ daemon_cpu() { # seconds of user + system CPU the daemon has used so far
     awk -v t="$clk_tck" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$daemon_pid/stat"
 }
 
-status_kib() { # FIELD: VmRSS or VmHWM of the daemon, in KiB
+status_kib() { # FIELD [PID]: VmRSS or VmHWM of the daemon (or of PID), in KiB
     local key value unit
     while read -r key value unit; do
         if [ "$key" = "$1:" ]; then echo "$value"; return; fi
-    done <"/proc/$daemon_pid/status"
+    done <"/proc/${2:-$daemon_pid}/status"
     echo 0
 }
 
-# sample_memory WHERE: records the daemon's VmRSS (now) and VmHWM (its peak so far).
+# note_rss KIND KIB WHERE: keeps the highest VmRSS of each kind of sample.
+note_rss() {
+    if [ "$2" -gt "${max_rss[$1]}" ]; then max_rss[$1]=$2; max_rss_where[$1]="$3"; fi
+}
+
+# sample_memory KIND WHERE: records the daemon's VmRSS (now) and VmHWM (its peak so far).
 sample_memory() {
     local rss hwm
     rss=$(status_kib VmRSS)
     hwm=$(status_kib VmHWM)
-    memory_rows+=("| $1 | $((rss / 1024)) MiB | $((hwm / 1024)) MiB |")
-    if [ "$rss" -gt "$max_rss" ]; then max_rss=$rss; max_rss_where="$1"; fi
-    if [ "$hwm" -gt "$max_hwm" ]; then max_hwm=$hwm; max_hwm_where="$1"; fi
+    memory_rows+=("| $2 | $1 | $((rss / 1024)) MiB | $((hwm / 1024)) MiB |")
+    note_rss "$1" "$rss" "$2"
+    if [ "$hwm" -gt "$max_hwm" ]; then max_hwm=$hwm; max_hwm_where="$2"; fi
 }
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }'; }
 
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 iso_seconds() { date -d "$1" +%s.%N; }
@@ -320,21 +328,21 @@ for n in "${size_list[@]}"; do
     restic_cmd "$repos/restic-$job" init --repository-version 2 >"$logs/init-restic-$job.log" 2>&1
 
     start_daemon "$job" "$tree"
-    sample_memory "$n files: backupd started, watching"
+    sample_memory watching "$n files: backupd started"
     backupctl_run "initial-$n" "$job"
-    sample_memory "$n files: after the initial (full) run"
+    sample_memory "between runs" "$n files: after the initial (full) run"
 
     find "$tree" >/dev/null
     "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + 1))" >"$logs/mutated-$n-1.txt"
     backupctl_run "journal-$n" "$job"
-    sample_memory "$n files: after the journal run"
+    sample_memory "between runs" "$n files: after the journal run"
     if [ "${kind[journal-$n]}" != journal ]; then
         odd+=("journal-$n: the run after $changes changes scanned \"${kind[journal-$n]}\": ${reason[journal-$n]}")
     fi
 
     "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + 2))" >"$logs/mutated-$n-2.txt"
     backupctl_run "full-$n" "$job" --full
-    sample_memory "$n files: after the --full run"
+    sample_memory "between runs" "$n files: after the --full run"
     if [ "${kind[full-$n]}" != full ]; then
         odd+=("full-$n: the run with --full scanned \"${kind[full-$n]}\"")
     fi
@@ -344,7 +352,7 @@ for n in "${size_list[@]}"; do
     restic_backup "restic-initial-$n" "$repos/restic-$job" "$tree"
     "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + 3))" >"$logs/mutated-$n-3.txt"
     restic_backup "restic-$n" "$repos/restic-$job" "$tree"
-    sample_memory "$n files: after restic's backups (backupd idle, watching)"
+    sample_memory "between runs" "$n files: after restic's backups (backupd idle)"
 
     stop_daemon
     if [ "$keep" = no ]; then
@@ -358,7 +366,7 @@ echo "== watcher overhead: creating $creates files in an empty directory, withou
 work="$mnt/create"
 mkdir -p "$work"
 dotnet "$backupctl" -r "$repos/backupctl-create" --password-file "$workdir/password" init >"$logs/init-backupctl-create.log" 2>&1
-declare -a off_walls=() on_walls=() overhead_rows=()
+declare -a off_walls=() on_walls=() off_cpus=() on_cpus=() overhead_rows=()
 
 # create_workload KEY: times the creation of the files in $work/files (which must not exist).
 create_workload() {
@@ -368,8 +376,10 @@ create_workload() {
     /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$tree_tool" generate "$work/files" "$creates" "$((seed + 7))"
     read -r e u s m < <(tail -n 1 "$tmp/time")
     wall[$key]=$e
-    cpu[$key]=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+    user[$key]=$u
+    sys[$key]=$s
 }
+declare -A user sys
 
 for rep in $(seq 1 "$repeats"); do
     # Alternate which condition goes first, so that neither always meets the same moment of load.
@@ -377,40 +387,48 @@ for rep in $(seq 1 "$repeats"); do
     for condition in $order; do
         key="create-$condition-$rep"
         nice -n 10 rm -rf "$work/files"
-        if [ "$condition" = off ]; then
-            create_workload "$key"
-            off_walls+=("${wall[$key]}")
-            printf '   %-16s wall %7.2f s  cpu %6.2f s  (load %s)\n' "$key" "${wall[$key]}" "${cpu[$key]}" "${load[$key]}"
-            overhead_rows+=("| $rep | without backupd | ${wall[$key]} s | ${cpu[$key]} s | n/a | ${load[$key]} |")
-        else
+        if [ "$condition" = on ]; then
             start_daemon create "$work"
             backupctl_run "create-run-$rep" create
-            sample_memory "create workload $rep: before (after the job's run on the empty directory)"
-            # Sample the daemon's memory while the files are created (builtins only: no process per sample).
-            (
-                while kill -0 "$daemon_pid" 2>/dev/null; do
-                    status_kib VmRSS
-                    sleep 0.2
-                done
-            ) >"$tmp/rss-$rep" &
-            sampler=$!
-            d0=$(daemon_cpu)
-            create_workload "$key"
-            # The flusher writes every 2 s: give it time to catch up, so its work is counted.
-            sleep 3
-            d1=$(daemon_cpu)
-            kill "$sampler" 2>/dev/null || true
-            wait "$sampler" 2>/dev/null || true
-            dcpu[$key]=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", b - a }')
-            peak=$(sort -n "$tmp/rss-$rep" | tail -n 1)
-            memory_rows+=("| create workload $rep: highest of $(wc -l <"$tmp/rss-$rep") samples during it | $((${peak:-0} / 1024)) MiB | |")
-            if [ "${peak:-0}" -gt "$max_rss" ]; then max_rss=$peak; max_rss_where="create workload $rep (during)"; fi
-            sample_memory "create workload $rep: after"
-            on_walls+=("${wall[$key]}")
-            printf '   %-16s wall %7.2f s  cpu %6.2f s  backupd cpu %5.2f s  (load %s)\n' "$key" "${wall[$key]}" "${cpu[$key]}" "${dcpu[$key]}" "${load[$key]}"
-            overhead_rows+=("| $rep | backupd watching | ${wall[$key]} s | ${cpu[$key]} s | ${dcpu[$key]} s | ${load[$key]} |")
-            stop_daemon
+            sample_memory watching "create workload $rep: before (the job has backed up the empty directory)"
+            watched=$daemon_pid
+        else
+            # The same sampler runs without backupd (on this shell), so both conditions carry its cost.
+            watched=$$
         fi
+        (
+            while kill -0 "$watched" 2>/dev/null; do
+                status_kib VmRSS "$watched"
+                sleep 0.2
+            done
+        ) >"$tmp/rss" &
+        sampler=$!
+        if [ "$condition" = on ]; then d0=$(daemon_cpu); fi
+        create_workload "$key"
+        # The flusher writes every 2 s: give it time to catch up, so that its work is counted.
+        sleep 3
+        kill "$sampler" 2>/dev/null || true
+        wait "$sampler" 2>/dev/null || true
+        if [ "$condition" = on ]; then
+            d1=$(daemon_cpu)
+            dcpu[$key]=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", b - a }')
+            peak=$(sort -n "$tmp/rss" | tail -n 1)
+            memory_rows+=("| create workload $rep: highest of $(wc -l <"$tmp/rss") samples during it | watching | $((${peak:-0} / 1024)) MiB | |")
+            note_rss watching "${peak:-0}" "create workload $rep (during)"
+            sample_memory watching "create workload $rep: after"
+            stop_daemon
+            on_walls+=("${wall[$key]}")
+            on_cpus+=("$(awk -v u="${user[$key]}" -v s="${sys[$key]}" 'BEGIN { printf "%.2f", u + s }')")
+            label="backupd watching"
+        else
+            dcpu[$key]="n/a"
+            off_walls+=("${wall[$key]}")
+            off_cpus+=("$(awk -v u="${user[$key]}" -v s="${sys[$key]}" 'BEGIN { printf "%.2f", u + s }')")
+            label="without backupd"
+        fi
+        printf '   %-16s wall %7.2f s  user %6.2f s  sys %6.2f s  backupd cpu %s s  (load %s)\n' \
+            "$key" "${wall[$key]}" "${user[$key]}" "${sys[$key]}" "${dcpu[$key]}" "${load[$key]}"
+        overhead_rows+=("| $rep | $label | ${wall[$key]} s | ${user[$key]} s | ${sys[$key]} s | $([ "${dcpu[$key]}" = n/a ] && echo n/a || echo "${dcpu[$key]} s") | ${load[$key]} |")
     done
 done
 nice -n 10 rm -rf "$work"
@@ -418,6 +436,9 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) 
 off_median=$(median "${off_walls[@]}")
 on_median=$(median "${on_walls[@]}")
 overhead=$(awk -v a="$off_median" -v b="$on_median" 'BEGIN { printf "%+.1f", (b - a) / a * 100 }')
+off_cpu_median=$(median "${off_cpus[@]}")
+on_cpu_median=$(median "${on_cpus[@]}")
+cpu_overhead=$(awk -v a="$off_cpu_median" -v b="$on_cpu_median" 'BEGIN { printf "%+.1f", (b - a) / a * 100 }')
 load_after="$(uptime)"
 
 # ---------------------------------------------------------------- report
@@ -456,20 +477,22 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     echo "empty directory of the same filesystem, without backupd and with backupd watching (its job's"
     echo "source is that directory and has run once). backupd's CPU is counted until 3 s after the workload."
     echo
-    echo "| run | condition | wall | workload CPU | backupd CPU | load |"
-    echo "|---:|---|---:|---:|---:|---:|"
+    echo "| run | condition | wall | workload user | workload system | backupd CPU | load |"
+    echo "|---:|---|---:|---:|---:|---:|---:|"
     printf '%s\n' "${overhead_rows[@]}"
     echo
     echo "Median wall: without backupd $off_median s, with backupd watching $on_median s: **$overhead %**."
+    echo "Median workload CPU (user + system): $off_cpu_median s and $on_cpu_median s: $cpu_overhead %."
     echo
     echo "backupd's memory (VmRSS now, VmHWM = its peak so far, including backup runs):"
     echo
-    echo "| when | VmRSS | VmHWM |"
-    echo "|---|---:|---:|"
+    echo "| when | kind | VmRSS | VmHWM |"
+    echo "|---|---|---:|---:|"
     printf '%s\n' "${memory_rows[@]}"
     echo
-    echo "Highest VmRSS while watching: $((max_rss / 1024)) MiB ($(awk -v k="$max_rss" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }') MB, $max_rss_where);"
-    echo "highest VmHWM: $((max_hwm / 1024)) MiB ($(awk -v k="$max_hwm" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }') MB, $max_hwm_where)."
+    echo "Highest VmRSS watching (before any backup of a tree, and during the create workload): $((max_rss[watching] / 1024)) MiB ($(mb "${max_rss[watching]}") MB, ${max_rss_where[watching]:-n/a});"
+    echo "between runs (idle and watching after backups of a tree): $((max_rss[between runs] / 1024)) MiB ($(mb "${max_rss[between runs]}") MB, ${max_rss_where[between runs]:-n/a});"
+    echo "highest VmHWM: $((max_hwm / 1024)) MiB ($(mb "$max_hwm") MB, $max_hwm_where)."
     echo
     echo "Targets (reported, not asserted):"
     first="${size_list[0]}"
@@ -479,7 +502,7 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
         echo "- at least 50 times faster than restic at 200,000 files: $(ratio "${wall[restic-200000]}" "${wall[journal-200000]}") times"
     fi
     echo "- watcher overhead on creating $creates files at most 5 %: $overhead %"
-    echo "- daemon memory while watching under 100 MB: $(awk -v k="$max_rss" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }') MB"
+    echo "- daemon memory while watching under 100 MB: $(mb "${max_rss[watching]}") MB watching only; $(mb "${max_rss[between runs]}") MB between runs, after backups"
     if [ "${#odd[@]}" -gt 0 ]; then
         echo
         echo "Odd:"

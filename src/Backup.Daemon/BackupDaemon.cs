@@ -225,6 +225,19 @@ public sealed class BackupDaemon
         finally
         {
             _handler.Running.TryRemove(job.Name, out _);
+            ReleaseMemoryWhenIdle();
+        }
+    }
+
+    /// <summary>
+    /// A backup's buffers, trees and index are garbage once it ends; between runs the daemon only watches, so give
+    /// that memory back to the system instead of keeping the run's peak until the next one.
+    /// </summary>
+    private void ReleaseMemoryWhenIdle()
+    {
+        if (_handler.Running.IsEmpty)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
     }
 

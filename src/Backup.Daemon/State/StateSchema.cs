@@ -75,9 +75,10 @@ internal static class StateSchema
         ) WITHOUT ROWID;
 
         -- Directories with changes, by path relative to the filesystem root (gap bridging, resolved file events).
+        -- Paths are the name bytes (any bytes but NUL), not text: Linux names need not be UTF-8.
         CREATE TABLE journal_dirty_path (
             fs_id     INTEGER NOT NULL,
-            path      TEXT    NOT NULL,
+            path      BLOB    NOT NULL,
             flags     INTEGER NOT NULL,
             last_seq  INTEGER NOT NULL,
             PRIMARY KEY (fs_id, path)

@@ -1,4 +1,5 @@
 using Backup.Core.Archiving;
+using Backup.Core.FileSystem;
 using Backup.Daemon.State;
 using Microsoft.Data.Sqlite;
 
@@ -153,7 +154,7 @@ internal sealed class JournalStore : IDisposable
                     INSERT INTO journal_dirty_path (fs_id, path, flags, last_seq) VALUES ($fs, $p, $f, $seq)
                     ON CONFLICT (fs_id, path) DO UPDATE SET flags = flags | excluded.flags, last_seq = excluded.last_seq
                     """,
-                    ("$fs", p.FsId), ("$p", p.Path), ("$f", (int)p.Flags), ("$seq", seq));
+                    ("$fs", p.FsId), ("$p", PathEncoding.Encode(p.Path)), ("$f", (int)p.Flags), ("$seq", seq));
             }
 
             foreach (var i in inodes)
@@ -235,7 +236,7 @@ internal sealed class JournalStore : IDisposable
             var rows = new List<DirtyPathRow>();
             while (reader.Read())
             {
-                rows.Add(new DirtyPathRow(fsId, reader.GetString(0), (DirtyFlags)reader.GetInt32(1)));
+                rows.Add(new DirtyPathRow(fsId, PathEncoding.Decode((byte[])reader.GetValue(0)), (DirtyFlags)reader.GetInt32(1)));
             }
 
             return rows;

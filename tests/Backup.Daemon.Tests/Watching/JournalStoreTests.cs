@@ -81,6 +81,15 @@ public sealed class JournalStoreTests : IDisposable
     }
 
     [Fact]
+    public void Paths_keep_bytes_that_are_not_utf8()
+    {
+        var fs = _store.Filesystem(0x801, "ext4", "/");
+        var path = "/sv1/" + Backup.Core.FileSystem.PathEncoding.Decode([0x76, 0xc3, 0x28, 0xff]) + "/x";
+        _store.Record([], [(fs.FsId, path, DirtyFlags.Children)], [], [], T0);
+        Assert.Equal(path, Assert.Single(_store.DirtyPaths(fs.FsId, 0)).Path);
+    }
+
+    [Fact]
     public void Btrfs_checkpoints_keep_the_newest_generation_per_subvolume()
     {
         var fs = _store.Filesystem(0x2a, "btrfs", "/run/x");

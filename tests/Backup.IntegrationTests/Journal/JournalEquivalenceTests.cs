@@ -13,9 +13,9 @@ public sealed class JournalEquivalenceTests
     private const int Operations = 120;
 
     /// <summary>Seeds 101…; BACKUP_JOURNAL_SEEDS=N runs N of them (more than the test suite's default, for a sweep).</summary>
-    public static TheoryData<int> Ext4Seeds => Seeds(101, 6);
+    public static TheoryData<int> Ext4Seeds => Seeds(101, 5);
 
-    public static TheoryData<int> BtrfsSeeds => Seeds(201, 4);
+    public static TheoryData<int> BtrfsSeeds => Seeds(201, 6);
 
     [RequiresRootTheory("restic", "mkfs.ext4", "losetup", "systemd-socket-activate")]
     [MemberData(nameof(Ext4Seeds))]

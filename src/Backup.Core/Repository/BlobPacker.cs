@@ -20,8 +20,11 @@ public sealed class BlobPacker : IAsyncDisposable
 {
     public const int DefaultPackSize = 16 * 1024 * 1024;
 
-    /// <summary>An index file is written once this many blobs are durable but unindexed.</summary>
-    private const int IndexFlushBlobs = 100_000;
+    /// <summary>
+    /// An index file is written once this many blobs are durable but unindexed. restic's uncompressed limit: writing
+    /// one holds its JSON (about 130 bytes a blob) and its compressed and sealed copies at once, 20 MiB at this size.
+    /// </summary>
+    private const int IndexFlushBlobs = 50_000;
 
     private static readonly TimeSpan IndexFlushInterval = TimeSpan.FromMinutes(5);
 

@@ -240,7 +240,7 @@ public sealed class Archiver
             {
                 if (!failure.IsCancellationRequested)
                 {
-                    await _packer.SaveAsync(job.Type, job.Id, job.Buffer.AsMemory(0, job.Length), failure.Token).ConfigureAwait(false);
+                    await _packer.SaveAsync(job.Type, job.Id, job.Chunk, failure.Token).ConfigureAwait(false);
                 }
             }
             catch
@@ -250,7 +250,7 @@ public sealed class Archiver
             }
             finally
             {
-                BlobBuffers.Pool.Return(job.Buffer);
+                job.Chunk.Dispose();
             }
         }
     }
@@ -714,22 +714,25 @@ public sealed class Archiver
         if (status.Size < Chunker.MinSize)
         {
             var want = (int)status.Size + 1;
-            var buffer = BlobBuffers.Pool.Rent(Math.Max(want, 1));
-            var read = 0;
+            var whole = new SegmentedBuffer(BlobBuffers.Segments);
             var handedOff = false;
             try
             {
+                // want <= MinSize, the segment size: one segment holds the file and shows whether it grew.
+                var buffer = whole.AddSegment();
+                var read = 0;
                 int n;
-                while (read < want && (n = RandomAccess.Read(handle, buffer.AsSpan(read, want - read), read)) > 0)
+                while (read < want && (n = RandomAccess.Read(handle, buffer.Span[read..want], read)) > 0)
                 {
                     read += n;
                 }
 
                 if (read < want)
                 {
+                    whole.SetLength(read);
                     if (read > 0)
                     {
-                        handedOff = await AddChunkAsync(buffer, read, content, cancellationToken).ConfigureAwait(false);
+                        handedOff = await AddChunkAsync(whole, content, cancellationToken).ConfigureAwait(false);
                     }
 
                     return (content, read);
@@ -739,7 +742,7 @@ public sealed class Archiver
             {
                 if (!handedOff)
                 {
-                    BlobBuffers.Pool.Return(buffer);
+                    whole.Dispose();
                 }
             }
 
@@ -748,34 +751,44 @@ public sealed class Archiver
         }
 
         using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-        using var chunks = new StreamChunker(stream, _repository.Config.ChunkerPolynomial);
+        using var chunks = new StreamChunker(stream, _repository.Config.ChunkerPolynomial, BlobBuffers.Segments);
         while (chunks.TryReadNext(out var chunk))
         {
-            var copy = BlobBuffers.Pool.Rent(chunk.Length);
-            chunk.Span.CopyTo(copy);
-            if (!await AddChunkAsync(copy, chunk.Length, content, cancellationToken).ConfigureAwait(false))
+            // The chunk is ours: it goes to the blob workers as it is, or back to the pool.
+            var handedOff = false;
+            var length = chunk.Length;
+            try
             {
-                BlobBuffers.Pool.Return(copy);
+                handedOff = await AddChunkAsync(chunk, content, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (!handedOff)
+                {
+                    chunk.Dispose();
+                }
             }
 
-            size += chunk.Length;
+            size += length;
         }
 
         return (content, size);
     }
 
-    /// <summary>Hashes a chunk, records it, and queues it for storing if new. Returns true if the buffer was handed off.</summary>
-    private async ValueTask<bool> AddChunkAsync(byte[] buffer, int length, List<Id> content, CancellationToken cancellationToken)
+    /// <summary>Hashes a chunk, records it, and queues it for storing if new. Returns true if the chunk was handed off.</summary>
+    private async ValueTask<bool> AddChunkAsync(SegmentedBuffer chunk, List<Id> content, CancellationToken cancellationToken)
     {
-        var id = Id.Hash(buffer.AsSpan(0, length));
+        Span<byte> digest = stackalloc byte[Id.Size];
+        chunk.ComputeSha256(digest);
+        var id = new Id(digest);
         content.Add(id);
-        Interlocked.Add(ref _bytesDone, length);
+        Interlocked.Add(ref _bytesDone, chunk.Length);
         if (_packer.IsKnown(BlobType.Data, id))
         {
             return false;
         }
 
-        await _blobs.Writer.WriteAsync(new BlobJob(BlobType.Data, id, buffer, length), cancellationToken).ConfigureAwait(false);
+        await _blobs.Writer.WriteAsync(new BlobJob(BlobType.Data, id, chunk), cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -958,7 +971,7 @@ public sealed class Archiver
         public SortedDictionary<string, VirtualDirectory> Children { get; } = new(StringComparer.Ordinal);
     }
 
-    private readonly record struct BlobJob(BlobType Type, Id Id, byte[] Buffer, int Length);
+    private readonly record struct BlobJob(BlobType Type, Id Id, SegmentedBuffer Chunk);
 
     private readonly record struct ContentKey(ulong Device, ulong Inode, long Size, Timespec Mtime, Timespec Ctime);
 }

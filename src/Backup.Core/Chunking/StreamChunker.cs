@@ -1,31 +1,29 @@
-using Backup.Core.Buffers;
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using Backup.Core.Buffers;
 
 namespace Backup.Core.Chunking;
 
 /// <summary>
-/// Splits a stream into restic-compatible chunks. Reads in large blocks into one pooled buffer of twice the
-/// maximum chunk size and hands out chunks as views of that buffer, so memory stays bounded whatever the
-/// stream's length and chunk bytes are copied only when a chunk straddles the end of the buffer.
+/// Splits a stream into restic-compatible chunks, each handed to the caller as a <see cref="SegmentedBuffer"/>
+/// of its own, so a chunk can be queued for storing without a copy. The stream is read straight into the
+/// segments of the chunk being built; only the bytes read past a cut, less than one segment, are copied
+/// into the next chunk. Memory is the chunk being built, not a ring of twice the largest chunk.
 /// Does not dispose <c>source</c>.
 /// </summary>
 public sealed class StreamChunker : IDisposable
 {
-    /// <summary>Reads never ask for less than this, so a file costs few system calls.</summary>
-    internal const int MinReadSize = 1024 * 1024;
-
-    // The largest chunk plus one read: an unfinished chunk moved to the front always leaves room for the next read.
-    internal const int BufferSize = Chunker.MaxSize + MinReadSize;
-
     private readonly Stream _source;
     private readonly Chunker _chunker;
-    private byte[]? _buffer;
-    private int _chunkStart; // first byte of the chunk being built
-    private int _scanned;    // bytes before this have been fed to the chunker
-    private int _end;        // bytes before this have been read from the source
+    private readonly ArrayPool<byte> _pool;
+    private SegmentedBuffer? _chunk; // the chunk being built; its last segment is being filled
+    private Memory<byte> _segment;   // that last segment (empty when there is none)
+    private int _scanned;            // bytes of _segment fed to the chunker
+    private int _end;                // bytes of _segment read from the source
     private bool _endOfStream;
+    private bool _disposed;
 
-    public StreamChunker(Stream source, Polynomial polynomial)
+    public StreamChunker(Stream source, Polynomial polynomial, ArrayPool<byte>? segmentPool = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (!source.CanRead)
@@ -35,27 +33,26 @@ public sealed class StreamChunker : IDisposable
 
         _source = source;
         _chunker = new Chunker(polynomial);
-        _buffer = BlobBuffers.Pool.Rent(BufferSize);
+        _pool = segmentPool ?? BlobBuffers.Segments;
     }
 
     /// <summary>
-    /// Returns the next chunk of the stream. The memory stays valid only until the next call or
-    /// <see cref="Dispose"/>. Returns false at the end of the stream; an empty stream yields no chunks.
+    /// Returns the next chunk, which now belongs to the caller (dispose it to return its memory).
+    /// Returns false at the end of the stream; an empty stream yields no chunks.
     /// </summary>
-    public bool TryReadNext(out ReadOnlyMemory<byte> chunk)
+    public bool TryReadNext([NotNullWhen(true)] out SegmentedBuffer? chunk)
     {
-        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(StreamChunker));
+        ObjectDisposedException.ThrowIf(_disposed, this);
         while (true)
         {
             if (_scanned < _end)
             {
-                var cut = _chunker.FindCut(buffer.AsSpan(_scanned, _end - _scanned));
+                var cut = _chunker.FindCut(_segment.Span[_scanned.._end]);
                 if (cut >= 0)
                 {
-                    var cutEnd = _scanned + cut;
-                    chunk = buffer.AsMemory(_chunkStart, cutEnd - _chunkStart);
-                    _chunkStart = _scanned = cutEnd;
+                    chunk = _chunk!;
                     _chunker.Reset();
+                    StartNextChunk(_scanned + cut);
                     return true;
                 }
 
@@ -65,53 +62,79 @@ public sealed class StreamChunker : IDisposable
             if (_endOfStream)
             {
                 // Whatever is left, of any length, is the last chunk.
-                if (_chunkStart < _end)
+                chunk = _chunk;
+                _chunk = null;
+                _segment = Memory<byte>.Empty;
+                _scanned = _end = 0;
+                if (chunk is not null && chunk.Length > 0)
                 {
-                    chunk = buffer.AsMemory(_chunkStart, _end - _chunkStart);
-                    _chunkStart = _end;
                     return true;
                 }
 
-                chunk = ReadOnlyMemory<byte>.Empty;
+                chunk?.Dispose();
+                chunk = null;
                 return false;
             }
 
-            Fill(buffer);
+            Fill();
         }
     }
 
     public void Dispose()
     {
-        if (_buffer is { } buffer)
+        if (_disposed)
         {
-            _buffer = null;
-            BlobBuffers.Pool.Return(buffer);
+            return;
+        }
+
+        _disposed = true;
+        _chunk?.Dispose();
+        _chunk = null;
+        _segment = Memory<byte>.Empty;
+    }
+
+    /// <summary>Ends the current chunk at <paramref name="cut"/> in the last segment; what was read past it starts the next.</summary>
+    private void StartNextChunk(int cut)
+    {
+        var finished = _chunk!;
+        var rest = _segment.Span[cut.._end];
+        finished.SetLength((finished.SegmentCount - 1) * SegmentedBuffer.SegmentSize + cut);
+        _chunk = null;
+        _segment = Memory<byte>.Empty;
+        _scanned = _end = 0;
+        if (!rest.IsEmpty)
+        {
+            var next = new SegmentedBuffer(_pool);
+            var segment = next.AddSegment();
+            rest.CopyTo(segment.Span);
+            next.SetLength(rest.Length);
+            _chunk = next;
+            _segment = segment;
+            _end = rest.Length;
         }
     }
 
-    private void Fill(byte[] buffer)
+    private void Fill()
     {
-        if (_chunkStart == _end)
+        var chunk = _chunk ??= new SegmentedBuffer(_pool);
+        if (_segment.IsEmpty || _end == SegmentedBuffer.SegmentSize)
         {
-            // Nothing pending: start over at the front for free.
-            _chunkStart = _scanned = _end = 0;
-        }
-        else if (buffer.Length - _end < MinReadSize)
-        {
-            // The partial chunk is below MaxSize (the chunker cuts there), so at least MaxSize is free after this.
-            var pending = _end - _chunkStart;
-            Buffer.BlockCopy(buffer, _chunkStart, buffer, 0, pending);
-            _scanned -= _chunkStart;
-            _end = pending;
-            _chunkStart = 0;
+            _segment = chunk.AddSegment();
+            _scanned = _end = 0;
         }
 
-        var read = _source.Read(buffer, _end, buffer.Length - _end);
+        var read = _source.Read(_segment.Span[_end..]);
         if (read == 0)
         {
             _endOfStream = true;
         }
 
         _end += read;
+        chunk.SetLength((chunk.SegmentCount - 1) * SegmentedBuffer.SegmentSize + _end);
+        if (_end == 0)
+        {
+            // The segment just added stayed empty and went back to the pool.
+            _segment = Memory<byte>.Empty;
+        }
     }
 }

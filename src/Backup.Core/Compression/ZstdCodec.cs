@@ -1,3 +1,4 @@
+using Backup.Core.Buffers;
 using Backup.Core.Interop;
 
 namespace Backup.Core.Compression;
@@ -34,6 +35,82 @@ public static unsafe class ZstdCodec
 
         ThrowIfError(written, "compress");
         return (int)written;
+    }
+
+    /// <summary>
+    /// Compresses segmented data into one frame like the other overloads make, appended to <paramref name="destination"/>'s
+    /// segments. Returns the compressed length, or -1 as soon as it would exceed <paramref name="limit"/> bytes; the
+    /// destination is then left empty. Nothing needs the data in one piece, so no chunk-sized buffer is allocated.
+    /// </summary>
+    public static int Compress(SegmentedBuffer source, SegmentedBuffer destination, int limit, int level = DefaultLevel)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Length != 0)
+        {
+            throw new ArgumentException("the destination must be empty", nameof(destination));
+        }
+
+        var contexts = Rent();
+        try
+        {
+            var cctx = contexts.Compressor;
+            ThrowIfError(Interop.Zstd.CCtxReset(cctx, Interop.Zstd.ResetSessionAndParameters), "reset");
+            ThrowIfError(Interop.Zstd.CCtxSetParameter(cctx, Interop.Zstd.CompressionLevelParameter, level), "set level");
+            ThrowIfError(Interop.Zstd.CCtxSetPledgedSrcSize(cctx, (ulong)source.Length), "set source size");
+
+            var segment = Memory<byte>.Empty; // the output segment being filled
+            var filled = 0;
+            long full = 0; // output bytes in the segments before it
+            for (var i = 0; i <= source.SegmentCount; i++)
+            {
+                // One pass per input segment, then one with no input that ends the frame.
+                var last = i == source.SegmentCount;
+                var piece = last ? Memory<byte>.Empty : source.Segment(i);
+                nuint position = 0, remaining;
+                do
+                {
+                    if (filled == segment.Length)
+                    {
+                        full += filled;
+                        if (full >= limit)
+                        {
+                            destination.SetLength(0);
+                            return -1;
+                        }
+
+                        segment = destination.AddSegment();
+                        filled = 0;
+                    }
+
+                    fixed (byte* src = piece.Span)
+                    fixed (byte* dst = segment.Span)
+                    {
+                        var input = new Interop.Zstd.InBuffer { Source = src, Size = (nuint)piece.Length, Position = position };
+                        var output = new Interop.Zstd.OutBuffer { Destination = dst, Size = (nuint)segment.Length, Position = (nuint)filled };
+                        remaining = Interop.Zstd.CompressStream2(cctx, &output, &input, last ? Interop.Zstd.EndFrame : Interop.Zstd.EndContinue);
+                        position = input.Position;
+                        filled = (int)output.Position;
+                    }
+
+                    ThrowIfError(remaining, "compress");
+                    if (full + filled > limit)
+                    {
+                        destination.SetLength(0);
+                        return -1;
+                    }
+                }
+                while (last ? remaining != 0 : position < (nuint)piece.Length);
+            }
+
+            var length = checked((int)(full + filled));
+            destination.SetLength(length);
+            return length;
+        }
+        finally
+        {
+            Contexts.Add(contexts);
+        }
     }
 
     public static byte[] Compress(ReadOnlySpan<byte> source, int level = DefaultLevel)

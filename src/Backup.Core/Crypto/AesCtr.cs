@@ -45,7 +45,14 @@ public static class AesCtr
     }
 
     /// <summary>The same transform with an encryptor from <see cref="CreateEcbEncryptor"/> that no other thread uses meanwhile.</summary>
-    internal static void Transform(ICryptoTransform ecb, ReadOnlySpan<byte> iv16, ReadOnlySpan<byte> input, Span<byte> output)
+    internal static void Transform(ICryptoTransform ecb, ReadOnlySpan<byte> iv16, ReadOnlySpan<byte> input, Span<byte> output) =>
+        Transform(ecb, iv16, 0, input, output);
+
+    /// <summary>
+    /// The transform of a piece of a longer message that starts <paramref name="blockOffset"/> blocks into it, so a message
+    /// held in pieces (each a whole number of blocks but the last) is transformed piece by piece.
+    /// </summary>
+    internal static void Transform(ICryptoTransform ecb, ReadOnlySpan<byte> iv16, ulong blockOffset, ReadOnlySpan<byte> input, Span<byte> output)
     {
         if (iv16.Length != BlockSize)
         {
@@ -69,6 +76,13 @@ public static class AesCtr
 
         var high = BinaryPrimitives.ReadUInt64BigEndian(iv16);
         var low = BinaryPrimitives.ReadUInt64BigEndian(iv16[8..]);
+        var advanced = unchecked(low + blockOffset);
+        if (advanced < low)
+        {
+            high = unchecked(high + 1);
+        }
+
+        low = advanced;
         var chunkSize = input.Length >= ChunkSize ? ChunkSize : (input.Length + BlockSize - 1) & ~(BlockSize - 1);
         var buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
         try

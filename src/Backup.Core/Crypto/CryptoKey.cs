@@ -1,3 +1,4 @@
+using Backup.Core.Buffers;
 using Backup.Core.Model;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
@@ -99,11 +100,7 @@ public sealed class CryptoKey
         }
 
         Span<byte> iv = stackalloc byte[IvSize];
-        do
-        {
-            RandomNumberGenerator.Fill(iv);
-        }
-        while (!iv.ContainsAnyExcept((byte)0)); // restic refuses an all-zero IV on both sides.
+        NewIv(iv);
 
         var ciphertext = destination.Slice(IvSize, plaintext.Length);
         var ciphers = Rent();
@@ -119,6 +116,39 @@ public sealed class CryptoKey
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// Seals data held in segments by encrypting them in place, for a sealed object IV ‖ segments ‖ MAC that is
+    /// written out piece by piece: the fresh IV goes to <paramref name="iv16"/>, the MAC to <paramref name="mac16"/>.
+    /// </summary>
+    public void SealInPlace(SegmentedBuffer data, Span<byte> iv16, Span<byte> mac16)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (iv16.Length != IvSize || mac16.Length != MacSize)
+        {
+            throw new ArgumentException($"sealing needs a {IvSize}-byte IV and a {MacSize}-byte MAC destination, not {iv16.Length} and {mac16.Length}");
+        }
+
+        NewIv(iv16);
+        var ciphers = Rent();
+        try
+        {
+            // Segments are whole AES blocks, so each one continues the keystream where the one before ended.
+            using var mac = StartMac(ciphers, iv16);
+            for (var i = 0; i < data.SegmentCount; i++)
+            {
+                var segment = data.Segment(i).Span;
+                AesCtr.Transform(ciphers.Encrypt, iv16, (ulong)i * (SegmentedBuffer.SegmentSize / AesCtr.BlockSize), segment, segment);
+                mac.Append(segment);
+            }
+
+            mac.Finish(mac16);
+        }
+        finally
+        {
+            Return(ciphers);
+        }
     }
 
     public byte[] Seal(ReadOnlySpan<byte> plaintext)
@@ -362,8 +392,25 @@ public sealed class CryptoKey
         return CryptographicOperations.FixedTimeEquals(computed, stored);
     }
 
+    private static void NewIv(Span<byte> iv)
+    {
+        do
+        {
+            RandomNumberGenerator.Fill(iv);
+        }
+        while (!iv.ContainsAnyExcept((byte)0)); // restic refuses an all-zero IV on both sides.
+    }
+
     /// <summary>Poly1305-AES: tag = Poly1305(r ‖ AES-128(k, IV), ciphertext).</summary>
     private void ComputeMac(Ciphers ciphers, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext, Span<byte> tag)
+    {
+        using var mac = StartMac(ciphers, iv);
+        mac.Append(ciphertext);
+        mac.Finish(tag);
+    }
+
+    /// <summary>Starts the Poly1305-AES tag for this IV; the one-time key r ‖ AES-128(k, IV) is wiped once the context has it.</summary>
+    private Poly1305.Computation StartMac(Ciphers ciphers, ReadOnlySpan<byte> iv)
     {
         var oneTimeKey = ciphers.OneTimeKey;
         try
@@ -371,7 +418,7 @@ public sealed class CryptoKey
             _macR.CopyTo(oneTimeKey, 0);
             iv.CopyTo(oneTimeKey.AsSpan(MacKeySize));
             ciphers.Mac.TransformBlock(oneTimeKey, MacKeySize, IvSize, oneTimeKey, MacKeySize);
-            Poly1305.ComputeTag(oneTimeKey, ciphertext, tag);
+            return Poly1305.Start(oneTimeKey);
         }
         finally
         {

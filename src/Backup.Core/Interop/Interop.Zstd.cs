@@ -22,6 +22,40 @@ internal static unsafe partial class Zstd
     [LibraryImport(Library, EntryPoint = "ZSTD_compressCCtx")]
     public static partial nuint CompressCCtx(nint cctx, byte* dst, nuint dstCapacity, byte* src, nuint srcSize, int level);
 
+    public const int ResetSessionAndParameters = 3; // ZSTD_reset_session_and_parameters
+    public const int CompressionLevelParameter = 100; // ZSTD_c_compressionLevel
+    public const int EndContinue = 0; // ZSTD_e_continue
+    public const int EndFrame = 2; // ZSTD_e_end
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct InBuffer
+    {
+        public byte* Source;
+        public nuint Size;
+        public nuint Position;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct OutBuffer
+    {
+        public byte* Destination;
+        public nuint Size;
+        public nuint Position;
+    }
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_CCtx_reset")]
+    public static partial nuint CCtxReset(nint cctx, int reset);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_CCtx_setParameter")]
+    public static partial nuint CCtxSetParameter(nint cctx, int parameter, int value);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_CCtx_setPledgedSrcSize")]
+    public static partial nuint CCtxSetPledgedSrcSize(nint cctx, ulong pledgedSrcSize);
+
+    /// <summary>Returns 0 once a frame ended with <see cref="EndFrame"/> is completely written, else a hint of what remains, or an error code.</summary>
+    [LibraryImport(Library, EntryPoint = "ZSTD_compressStream2")]
+    public static partial nuint CompressStream2(nint cctx, OutBuffer* output, InBuffer* input, int endOp);
+
     [LibraryImport(Library, EntryPoint = "ZSTD_createDCtx")]
     public static partial nint CreateDCtx();
 

@@ -20,8 +20,11 @@ public sealed class BlobPacker : IAsyncDisposable
 {
     public const int DefaultPackSize = 16 * 1024 * 1024;
 
-    /// <summary>An index file is written once this many blobs are durable but unindexed.</summary>
-    private const int IndexFlushBlobs = 100_000;
+    /// <summary>
+    /// An index file is written once this many blobs are durable but unindexed. restic's uncompressed limit: writing
+    /// one holds its JSON (about 130 bytes a blob) and its compressed and sealed copies at once, 20 MiB at this size.
+    /// </summary>
+    private const int IndexFlushBlobs = 50_000;
 
     private static readonly TimeSpan IndexFlushInterval = TimeSpan.FromMinutes(5);
 
@@ -107,6 +110,58 @@ public sealed class BlobPacker : IAsyncDisposable
         finally
         {
             BlobBuffers.Pool.Return(buffer);
+        }
+
+        if (full is not null)
+        {
+            await StartUploadAsync(full, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Stores a blob held in segments unless it is known; returns true when this call added it. The data is compressed
+    /// into new segments or, when that does not make it smaller, encrypted in place: <paramref name="plaintext"/> must
+    /// not be read afterwards. No buffer of the blob's size is needed on the way.
+    /// </summary>
+    public async ValueTask<bool> SaveAsync(BlobType type, Id id, SegmentedBuffer plaintext, CancellationToken cancellationToken)
+    {
+        var key = new BlobKey(type, id);
+        if (_repository.Index.Has(type, id) || !_inFlight.TryAdd(key, 0))
+        {
+            return false;
+        }
+
+        using var compressed = new SegmentedBuffer(BlobBuffers.Segments);
+        var payload = plaintext;
+        uint uncompressedLength = 0;
+
+        // Store raw when compression does not help: v2 allows it and it spares the reader work.
+        if (_repository.CompressionEnabled && ZstdCodec.Compress(plaintext, compressed, limit: plaintext.Length - 1) >= 0)
+        {
+            payload = compressed;
+            uncompressedLength = (uint)plaintext.Length;
+        }
+
+        Span<byte> iv = stackalloc byte[CryptoKey.Overhead / 2];
+        Span<byte> mac = stackalloc byte[CryptoKey.Overhead / 2];
+        _repository.Key.SealInPlace(payload, iv, mac);
+        var sealedLength = payload.Length + CryptoKey.Overhead;
+        OpenPack? full = null;
+        lock (_packLock)
+        {
+            var slot = (int)type;
+            var pack = _open[slot] ??= OpenPack.Create(_repository.Backend, type);
+            pack.Writer.Add(id, iv, payload, mac, uncompressedLength);
+            Interlocked.Add(ref BytesAdded, plaintext.Length);
+            Interlocked.Add(ref BytesAddedPacked, sealedLength);
+            if (type == BlobType.Data) DataBlobsAdded++; else TreeBlobsAdded++;
+            if (pack.Writer.Size >= _packSize)
+            {
+                full = pack;
+                _open[slot] = null;
+            }
         }
 
         if (full is not null)

@@ -121,4 +121,26 @@ public class AesCtrCounterCarryTests
         Assert.Throws<ArgumentException>(() => AesCtr.Transform(new byte[16], new byte[16], new byte[4], new byte[4]));
         Assert.Throws<ArgumentException>(() => AesCtr.Transform(Key, new byte[12], new byte[4], new byte[4]));
     }
+
+    [Theory]
+    [InlineData("0123456789abcdeffffffffffffffff0")] // the carry into the high half happens inside the second piece
+    [InlineData("fffffffffffffffffffffffffffffff8")] // and the wrap of all 128 bits
+    public void Pieces_transformed_at_their_block_offsets_match_the_whole(string ivHex)
+    {
+        var iv = Convert.FromHexString(ivHex);
+        var plaintext = RandomNumberGenerator.GetBytes((40 * 16) + 9);
+        var whole = new byte[plaintext.Length];
+        AesCtr.Transform(Key, iv, plaintext, whole);
+
+        using var aes = Aes.Create();
+        aes.Key = Key;
+        using var ecb = AesCtr.CreateEcbEncryptor(aes);
+        var pieces = plaintext.ToArray();
+        foreach (var (start, end) in new[] { (0, 16 * 16), (16 * 16, 32 * 16), (32 * 16, pieces.Length) })
+        {
+            AesCtr.Transform(ecb, iv, (ulong)(start / 16), pieces.AsSpan(start, end - start), pieces.AsSpan(start, end - start));
+        }
+
+        Assert.Equal(whole, pieces);
+    }
 }

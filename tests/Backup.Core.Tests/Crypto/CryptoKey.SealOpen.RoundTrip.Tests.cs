@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Backup.Core.Buffers;
 using Backup.Core.Crypto;
+using Backup.Core.Tests.Buffers;
 
 namespace Backup.Core.Tests.Crypto;
 
@@ -46,6 +48,24 @@ public class CryptoKeySealOpenRoundTripTests
         Poly1305.ComputeTag([.. r, .. aes.EncryptEcb(iv, PaddingMode.None)], ciphertext, tag);
 
         Assert.Equal([.. iv, .. ciphertext, .. tag], sealedData);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(SegmentedBuffer.SegmentSize)]
+    [InlineData((3 * SegmentedBuffer.SegmentSize) + 17)]
+    public void Sealing_segments_in_place_gives_an_object_that_opens(int size)
+    {
+        var plaintext = RandomNumberGenerator.GetBytes(size);
+        using var data = Segmented.From(plaintext);
+        var iv = new byte[16];
+        var mac = new byte[16];
+
+        _key.SealInPlace(data, iv, mac);
+
+        byte[] sealedData = [.. iv, .. data.ToArray(), .. mac];
+        Assert.True(iv.AsSpan().ContainsAnyExcept((byte)0));
+        Assert.Equal(plaintext, _key.Open(sealedData));
     }
 
     [Fact]

@@ -110,7 +110,10 @@ public sealed class ChunkerMatchesResticTests : IDisposable
         var ids = new List<string>();
         while (chunker.TryReadNext(out var chunk))
         {
-            ids.Add(Convert.ToHexStringLower(SHA256.HashData(chunk.Span)));
+            using (chunk)
+            {
+                ids.Add(Convert.ToHexStringLower(SHA256.HashData(chunk.ToArray())));
+            }
         }
 
         return ids;

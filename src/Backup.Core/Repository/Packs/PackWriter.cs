@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Backup.Core.Buffers;
 using Backup.Core.Crypto;
 using Backup.Core.Model;
 
@@ -40,6 +41,23 @@ public sealed class PackWriter : IDisposable
         _length += sealedBlob.Length;
     }
 
+    /// <summary>Adds a blob sealed in pieces: IV ‖ the encrypted segments ‖ MAC (see <see cref="CryptoKey.SealInPlace"/>).</summary>
+    public void Add(Id id, ReadOnlySpan<byte> iv, SegmentedBuffer ciphertext, ReadOnlySpan<byte> mac, uint uncompressedLength)
+    {
+        var sealedLength = checked(iv.Length + ciphertext.Length + mac.Length);
+        Append(iv);
+        for (var i = 0; i < ciphertext.SegmentCount; i++)
+        {
+            Append(ciphertext.Segment(i).Span);
+        }
+
+        Append(mac);
+        var blob = new PackedBlob(Type, id, checked((uint)_length), (uint)sealedLength, uncompressedLength);
+        _blobs.Add(blob);
+        _headerBytes += blob.HeaderEntrySize;
+        _length += sealedLength;
+    }
+
     /// <summary>Appends the encrypted header and its length, and names the pack by its SHA-256.</summary>
     public (Id Id, PackedBlob[] Blobs, long Length) Finish(CryptoKey key)
     {
@@ -56,4 +74,10 @@ public sealed class PackWriter : IDisposable
     }
 
     public void Dispose() => _hash.Dispose();
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        _output.Write(bytes);
+        _hash.AppendData(bytes);
+    }
 }

@@ -39,6 +39,12 @@ public interface IBackend
     IAsyncEnumerable<BackendEntry> ListAsync(FileType type, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Whether a listing shows every file whose save has returned, at once (a local filesystem). Where it may lag
+    /// (object stores), a new lock waits before it looks again for competing locks.
+    /// </summary>
+    bool ListsConsistently => false;
+
+    /// <summary>
     /// A file to write a pack into before its name (the hash of its content) is known. Packs are
     /// built on disk rather than in memory, so memory use does not grow with the pack size.
     /// </summary>

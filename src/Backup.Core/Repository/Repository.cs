@@ -15,6 +15,9 @@ public sealed class Repository
 {
     private const byte CompressedJsonVersion = 2;
 
+    /// <summary>The index files whose contents are in <see cref="Index"/>.</summary>
+    private readonly HashSet<Id> _indexFiles = new();
+
     private Repository(IBackend backend, CryptoKey key, RepositoryConfig config, Id keyId)
     {
         Backend = backend;
@@ -32,7 +35,8 @@ public sealed class Repository
     /// <summary>The key file that opened the repository.</summary>
     public Id KeyId { get; }
 
-    public MasterIndex Index { get; } = new();
+    /// <summary>Every blob of the index files loaded so far, and of the packs this process has written since.</summary>
+    public MasterIndex Index { get; private set; } = new();
 
     public bool CompressionEnabled => Config.Version >= 2;
 
@@ -96,13 +100,38 @@ public sealed class Repository
             : new WrongPasswordException($"{backend.Location}: wrong password: none of the {tried} key file(s) opens with it");
     }
 
-    /// <summary>Loads every index file into <see cref="Index"/>.</summary>
+    /// <summary>
+    /// Brings <see cref="Index"/> up to date with the repository's index files. The first call loads them all; a later
+    /// call on the same open repository loads only the files added since, unless one it had loaded is gone (a prune
+    /// or an index rebuild replaced it): then the whole index is loaded again, as blobs may have moved or gone.
+    /// </summary>
     public async Task LoadIndexAsync(CancellationToken cancellationToken)
     {
+        var present = new List<Id>();
         await foreach (var id in ListIdsAsync(FileType.Index, cancellationToken).ConfigureAwait(false))
+        {
+            present.Add(id);
+        }
+
+        lock (_indexFiles)
+        {
+            if (_indexFiles.Count > 0 && !_indexFiles.IsSubsetOf(present))
+            {
+                Index = new MasterIndex();
+                _indexFiles.Clear();
+            }
+
+            present.RemoveAll(_indexFiles.Contains);
+        }
+
+        foreach (var id in present)
         {
             var json = await LoadUnpackedAsync(FileType.Index, id, cancellationToken).ConfigureAwait(false);
             IndexFile.ParseInto(json, id.ToString(), Index);
+            lock (_indexFiles)
+            {
+                _indexFiles.Add(id);
+            }
         }
     }
 
@@ -203,6 +232,15 @@ public sealed class Repository
         var sealedData = Key.Seal(plain);
         var id = Id.Hash(sealedData);
         await Backend.SaveAsync(type, id.ToString(), sealedData, cancellationToken).ConfigureAwait(false);
+        if (type == FileType.Index)
+        {
+            // Its packs were added to Index as they were uploaded; a later LoadIndexAsync must not add them twice.
+            lock (_indexFiles)
+            {
+                _indexFiles.Add(id);
+            }
+        }
+
         return id;
     }
 

@@ -12,14 +12,7 @@ public static class SnapshotStore
         await foreach (var id in repository.ListIdsAsync(FileType.Snapshot, cancellationToken).ConfigureAwait(false))
         {
             var json = await repository.LoadUnpackedAsync(FileType.Snapshot, id, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                result.Add((id, Snapshot.Parse(json)));
-            }
-            catch (FormatException e)
-            {
-                throw new RepositoryFormatException($"{repository.Location}: snapshot {id} cannot be decoded: {e.Message}", e);
-            }
+            result.Add((id, Decode(repository, id, json)));
         }
 
         result.Sort((a, b) => a.Item2.Time.ToDateTimeOffset().CompareTo(b.Item2.Time.ToDateTimeOffset()));
@@ -35,6 +28,17 @@ public static class SnapshotStore
     /// </summary>
     public static async Task<(Id Id, Snapshot Snapshot)> FindAsync(Repository repository, string reference, string? host, IReadOnlyCollection<string>? paths, CancellationToken cancellationToken)
     {
+        if (Id.TryParse(reference, out var exact))
+        {
+            // A whole ID names one file: no need to read every snapshot (a daemon's parent is always given so).
+            if (await repository.Backend.StatAsync(FileType.Snapshot, exact.ToString(), cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new SnapshotNotFoundException($"{repository.Location}: no snapshot with ID {reference}; list them with 'backupctl snapshots'");
+            }
+
+            return (exact, Decode(repository, exact, await repository.LoadUnpackedAsync(FileType.Snapshot, exact, cancellationToken).ConfigureAwait(false)));
+        }
+
         var all = await LoadAllAsync(repository, cancellationToken).ConfigureAwait(false);
         if (reference == "latest")
         {
@@ -76,6 +80,18 @@ public static class SnapshotStore
         }
 
         return null;
+    }
+
+    private static Snapshot Decode(Repository repository, Id id, byte[] json)
+    {
+        try
+        {
+            return Snapshot.Parse(json);
+        }
+        catch (FormatException e)
+        {
+            throw new RepositoryFormatException($"{repository.Location}: snapshot {id} cannot be decoded: {e.Message}", e);
+        }
     }
 
     private static bool Matches(Snapshot snapshot, string? host, IReadOnlyCollection<string>? paths)

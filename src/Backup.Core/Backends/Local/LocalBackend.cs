@@ -23,6 +23,9 @@ public sealed class LocalBackend : IBackend
 
     public string Location { get; }
 
+    /// <summary>A save is a rename in one directory, visible to every later listing as soon as it returns.</summary>
+    public bool ListsConsistently => true;
+
     public Task CreateLayoutAsync(CancellationToken cancellationToken)
     {
         if (File.Exists(Path.Combine(_root, "config")))
@@ -154,7 +157,18 @@ public sealed class LocalBackend : IBackend
                 continue;
             }
 
-            yield return new BackendEntry(file.Name, file.Length);
+            long length;
+            try
+            {
+                length = file.Length;
+            }
+            catch (FileNotFoundException)
+            {
+                // Removed since the directory was read (another process's lock going away): not there, as for restic.
+                continue;
+            }
+
+            yield return new BackendEntry(file.Name, length);
         }
     }
 

@@ -33,8 +33,14 @@ public sealed class RepositoryLock : IAsyncDisposable
         handle._current = await handle.WriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Cancellation during the pause must not leave our lock file behind either.
-            await Task.Delay(RecheckDelay, cancellationToken).ConfigureAwait(false);
+            // Two processes that lock at once each write before they look again, so at least one sees the other: at
+            // once where listings are consistent, after a pause where they may lag. Cancellation during the pause
+            // must not leave our lock file behind either.
+            if (!repository.Backend.ListsConsistently)
+            {
+                await Task.Delay(RecheckDelay, cancellationToken).ConfigureAwait(false);
+            }
+
             await handle.ThrowIfConflictAsync(ignore: handle._current, cancellationToken).ConfigureAwait(false);
         }
         catch

@@ -32,6 +32,8 @@ public sealed class BackupDaemon
     private readonly DateTimeOffset _started;
     private readonly Lock _reloadLock = new();
 
+    private static readonly TimeSpan MemoryReleaseDelay = TimeSpan.FromSeconds(1);
+
     private BackupDaemon(DaemonPaths paths, ILogger log, IClock clock, SqliteStateStore state, DaemonConfiguration configuration)
     {
         Paths = paths;
@@ -93,6 +95,7 @@ public sealed class BackupDaemon
             Queue.UpdateSettings(configuration.Global);
             Scheduler.Reload(configuration.Jobs);
             Journal?.Watch(configuration.Jobs);
+            _runner.CloseRepositories();
             UpdateStatus();
             return configuration;
         }
@@ -188,14 +191,19 @@ public sealed class BackupDaemon
     private async Task<JobOutcome> RunJobAsync(JobRun run, CancellationToken cancellationToken)
     {
         var job = run.Job;
+        var timer = new PhaseTimer();
         try
         {
-            var cut = Journal?.Cut(job, run.FullScan);
-            var summary = await _runner.RunAsync(job, cut?.Plan, archiver => _handler.Running[job.Name] = archiver, cancellationToken).ConfigureAwait(false);
+            var cut = Journal?.Cut(job, run.FullScan, timer);
+            var summary = await _runner.RunAsync(job, cut?.Plan, timer, archiver => _handler.Running[job.Name] = archiver, cancellationToken).ConfigureAwait(false);
+            timer.Mark("unlock");
             if (cut is not null)
             {
                 CommitCut(cut, summary);
+                timer.Mark("commit");
             }
+
+            _log.ForContext("Job", job.Name).Debug("job {Job}: {Phases}", job.Name, timer.ToString());
 
             var stats = summary.Stats;
             return new JobOutcome
@@ -225,16 +233,18 @@ public sealed class BackupDaemon
         finally
         {
             _handler.Running.TryRemove(job.Name, out _);
-            ReleaseMemoryWhenIdle();
+            _ = ReleaseMemoryWhenIdleAsync();
         }
     }
 
     /// <summary>
-    /// A backup's buffers, trees and index are garbage once it ends; between runs the daemon only watches, so give
-    /// that memory back to the system instead of keeping the run's peak until the next one.
+    /// A backup's buffers and trees are garbage once it ends; between runs the daemon only watches, so give that
+    /// memory back to the system instead of keeping the run's peak until the next one. A moment later, so that the
+    /// run's end reaches its client first.
     /// </summary>
-    private void ReleaseMemoryWhenIdle()
+    private async Task ReleaseMemoryWhenIdleAsync()
     {
+        await Task.Delay(MemoryReleaseDelay).ConfigureAwait(false);
         if (_handler.Running.IsEmpty)
         {
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);

@@ -21,6 +21,9 @@ public sealed class BackupRequest
     public bool Force { get; init; }
 
     public string ProgramVersion { get; init; } = "backupctl";
+
+    /// <summary>Receives the run's phases (lock, index, parent, scan, flush, snapshot) when given.</summary>
+    public PhaseTimer? Timer { get; init; }
 }
 
 public sealed class BackupSummary
@@ -66,8 +69,11 @@ public static class BackupOperation
     {
         var clock = Stopwatch.StartNew();
         var start = GoTime.Now(request.Archiver.TimeZone);
+        var timer = request.Timer ?? new PhaseTimer();
         await using var repoLock = await RepositoryLock.AcquireAsync(repository, exclusive: false, cancellationToken).ConfigureAwait(false);
+        timer.Mark("lock");
         await repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        timer.Mark("index");
 
         var paths = Archiver.AbsolutePaths(request.Archiver.Paths);
         foreach (var path in request.Archiver.Paths)
@@ -114,6 +120,8 @@ public static class BackupOperation
             parentTree = await repository.LoadTreeAsync(p.Snapshot.Tree, cancellationToken).ConfigureAwait(false);
         }
 
+        timer.Mark("parent");
+
         await using var packer = new BlobPacker(repository);
         var archiver = new Archiver(repository, fileSystem, packer, options);
         started?.Invoke(archiver);
@@ -121,7 +129,9 @@ public static class BackupOperation
         try
         {
             result = await archiver.RunAsync(parentTree, cancellationToken).ConfigureAwait(false);
+            timer.Mark("scan");
             await packer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            timer.Mark("flush");
         }
         catch (OperationCanceledException)
         {
@@ -163,6 +173,7 @@ public static class BackupOperation
             },
         };
         var snapshotId = await SnapshotStore.SaveAsync(repository, snapshot, cancellationToken).ConfigureAwait(false);
+        timer.Mark("snapshot");
         return new BackupSummary
         {
             SnapshotId = snapshotId,

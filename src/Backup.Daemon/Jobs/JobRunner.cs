@@ -12,6 +12,7 @@ public sealed class JobRunner
 {
     private readonly IFileSystem _fileSystem;
     private readonly string? _credentialsDirectory;
+    private readonly OpenRepositories _repositories = new();
 
     public JobRunner(IFileSystem fileSystem, string? credentialsDirectory)
     {
@@ -23,8 +24,12 @@ public sealed class JobRunner
     public static bool DestinationAvailable(JobDefinition job) =>
         !IsLocal(job.Repository) || File.Exists(Path.Combine(job.Repository, "config"));
 
+    /// <summary>Forgets the repositories kept open between runs (after the configuration is reloaded).</summary>
+    public void CloseRepositories() => _repositories.Clear();
+
     /// <param name="plan">What to scan, from the change journal; null scans everything.</param>
-    public async Task<BackupSummary> RunAsync(JobDefinition job, ScanPlan? plan, Action<Archiver>? started, CancellationToken cancellationToken)
+    /// <param name="timer">Receives the run's phases.</param>
+    public async Task<BackupSummary> RunAsync(JobDefinition job, ScanPlan? plan, PhaseTimer timer, Action<Archiver>? started, CancellationToken cancellationToken)
     {
         if (!IsLocal(job.Repository))
         {
@@ -37,7 +42,8 @@ public sealed class JobRunner
             throw new RepositoryNotFoundException($"job {job.Name}: no repository at {job.Repository}; create it with 'backupctl -r {job.Repository} init'");
         }
 
-        var repository = await Repository.OpenAsync(backend, Password(job), cancellationToken).ConfigureAwait(false);
+        using var lease = await _repositories.OpenAsync(backend, Password(job), cancellationToken).ConfigureAwait(false);
+        timer.Mark(lease.Reused ? "open (kept)" : "open");
         var excludes = new ExcludeFilter();
         foreach (var pattern in job.Exclude)
         {
@@ -56,8 +62,11 @@ public sealed class JobRunner
             },
             Tags = job.Tags,
             ProgramVersion = "backupd " + typeof(JobRunner).Assembly.GetName().Version,
+            Timer = timer,
         };
-        return await BackupOperation.RunAsync(repository, _fileSystem, request, started, cancellationToken).ConfigureAwait(false);
+        var summary = await BackupOperation.RunAsync(lease.Repository, _fileSystem, request, started, cancellationToken).ConfigureAwait(false);
+        lease.Keep();
+        return summary;
     }
 
     /// <summary>The password from the job's file, or from the systemd credential directory; never from the job file itself.</summary>

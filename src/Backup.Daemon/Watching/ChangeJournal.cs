@@ -118,7 +118,7 @@ public sealed class ChangeJournal : IDisposable
     /// Takes the cut for a run of <paramref name="job"/>: drains the kernel queue so every change made before now is
     /// included, and returns the scan plan relative to the job's last committed backup.
     /// </summary>
-    public JournalCut Cut(JobDefinition job, bool forceFull)
+    public JournalCut Cut(JobDefinition job, bool forceFull, PhaseTimer? timer = null)
     {
         var now = _clock.Now;
 
@@ -127,6 +127,7 @@ public sealed class ChangeJournal : IDisposable
         var mounts = MountTable.Read();
         var configHash = ConfigHash(job);
         var mountSignature = MountSignature(job, mounts);
+        timer?.Mark("mounts");
         lock (_cutLock)
         {
             List<WatchedFilesystem> filesystems;
@@ -148,6 +149,8 @@ public sealed class ChangeJournal : IDisposable
                 reason = $"the change journal could not be brought up to date: {e.Message}";
             }
 
+            timer?.Mark("drain");
+
             var seq = _store.CurrentSeq();
             var previous = _store.Job(job.Name);
             reason ??= WhyFull(job, forceFull, previous, configHash, mountSignature, mounts, filesystems, now);
@@ -158,8 +161,10 @@ public sealed class ChangeJournal : IDisposable
             }
             else
             {
-                plan = PartialPlan(job, previous!, filesystems, mounts, out var unresolved) ?? ScanPlan.Full(unresolved!);
+                plan = PartialPlan(job, previous!, filesystems, mounts, timer, out var unresolved) ?? ScanPlan.Full(unresolved!);
             }
+
+            timer?.Mark("plan");
 
             return new JournalCut(job.Name, seq, now, plan, configHash, mountSignature, btrfs, previous?.LastFull);
         }
@@ -301,7 +306,7 @@ public sealed class ChangeJournal : IDisposable
     }
 
     /// <summary>The changed directories since the job's last cut, resolved to paths now; null (with the reason) when one cannot be.</summary>
-    private ScanPlan? PartialPlan(JobDefinition job, JobCut previous, IReadOnlyList<WatchedFilesystem> filesystems, IReadOnlyList<MountEntry> mounts, out string? unresolved)
+    private ScanPlan? PartialPlan(JobDefinition job, JobCut previous, IReadOnlyList<WatchedFilesystem> filesystems, IReadOnlyList<MountEntry> mounts, PhaseTimer? timer, out string? unresolved)
     {
         unresolved = null;
         var sources = job.Sources.Select(s => Path.TrimEndingDirectorySeparator(Path.GetFullPath(s))).ToList();
@@ -362,12 +367,15 @@ public sealed class ChangeJournal : IDisposable
             inodes.AddRange(_store.Inodes(fs.FsId, previous.Seq));
         }
 
+        timer?.Mark("resolve");
+
         // Writers through shared mappings or Linux AIO produce no event until they close: look at their directories now.
         foreach (var file in OpenWriters.Find(path => sources.Any(s => JournalPaths.IsAtOrUnder(path, s))))
         {
             Add(JournalPaths.Parent(file), DirtyFlags.Children);
         }
 
+        timer?.Mark("writers");
         return ScanPlan.Partial(previous.SnapshotId, dirty.Select(d => new DirtyDirectory(d.Key, d.Value)), inodes);
     }
 

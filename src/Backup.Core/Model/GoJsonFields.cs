@@ -11,9 +11,40 @@ namespace Backup.Core.Model;
 /// </summary>
 internal static class GoJsonFields
 {
+    /// <summary>
+    /// Lower-case property names as restic writes them; a name spelled exactly so is returned without
+    /// allocating (a tree of a thousand nodes has some twenty thousand of them).
+    /// </summary>
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> KnownKeys = new HashSet<string>(
+    [
+        "name", "type", "mode", "mtime", "atime", "ctime", "uid", "gid", "user", "group", "inode", "device_id",
+        "size", "links", "linktarget", "linktarget_raw", "extended_attributes", "device", "content", "subtree",
+        "generic_attributes", "value", "nodes", "time", "parent", "tree", "paths", "hostname", "username",
+        "excludes", "tags", "original", "program_version", "summary",
+    ], StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>The current property name, folded so it can be compared with lower-case keys.</summary>
     public static string Key(ref Utf8JsonReader reader)
     {
+        var raw = reader.ValueSpan;
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && raw.Length <= 32)
+        {
+            Span<char> ascii = stackalloc char[raw.Length];
+            var plain = true;
+            for (var i = 0; i < raw.Length; i++)
+            {
+                var b = raw[i];
+                plain &= b is (>= (byte)'a' and <= (byte)'z') or (byte)'_';
+                ascii[i] = (char)b;
+            }
+
+            // Lower-case ASCII folds to itself, so a known name needs no folding.
+            if (plain && KnownKeys.TryGetValue(ascii, out var known))
+            {
+                return known;
+            }
+        }
+
         // Go folds with Unicode simple folding, under which the Kelvin sign is 'k' and long s is 's'.
         var name = reader.GetString()!.Replace('\u212A', 'k').Replace('\u017F', 's');
         return name.ToLowerInvariant();

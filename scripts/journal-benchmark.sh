@@ -15,7 +15,10 @@
 #     is the tree as it was just before those changes, so every backup sees exactly N changed files.
 # Then a workload that creates --creates files (default 200000) in an empty directory of the same
 # filesystem is timed (median of --repeats runs, default 3) without backupd and with backupd
-# watching it. The daemon's VmRSS and VmHWM are sampled after every step and during that workload.
+# watching it. The daemon's VmRSS, private memory and VmHWM are sampled after every step and during
+# that workload. backupd and backupctl are measured as installed: published by scripts/publish.sh
+# (self-contained, ReadyToRun) into DIR/install; backupd logs each run's phases (BACKUP_DEBUG=1) to
+# DIR/logs/backupd-JOB.log.
 # Wall and CPU time come from GNU time; the daemon's CPU from /proc/PID/stat. Page caches are not
 # dropped (the machine is shared): an untimed `find TREE` walks each tree before the timed steps.
 # Results go to stdout and to DIR/results-<time>.md. Performance is reported, never asserted.
@@ -110,13 +113,11 @@ if [ "$avail" -lt "$need" ]; then
 fi
 
 # ---------------------------------------------------------------- builds (never timed)
-echo "== building backupd, backupctl and the tree generator"
-for project in Backup.Daemon Backup.Cli; do
-    dotnet build -c Release -nologo -v quiet "$root/src/$project" >"$logs/build-$project.log" 2>&1 \
-        || { cat "$logs/build-$project.log"; exit 1; }
-done
-backupd="$root/src/Backup.Daemon/bin/Release/net10.0/backupd.dll"
-backupctl="$root/src/Backup.Cli/bin/Release/net10.0/backupctl.dll"
+echo "== publishing backupd and backupctl (as installed: self-contained, ReadyToRun), building the tree generator"
+# What an administrator runs: the output of scripts/publish.sh, not `dotnet prog.dll` of a debug-friendly build.
+"$root/scripts/publish.sh" "$workdir/install" >"$logs/publish.log" 2>&1 || { cat "$logs/publish.log"; exit 1; }
+backupd="$workdir/install/usr/sbin/backupd"
+backupctl="$workdir/install/usr/bin/backupctl"
 gcc -O2 -Wall -Wextra -Werror -o "$tmp/journal-tree" "$root/scripts/journal-tree.c"
 tree_tool="$tmp/journal-tree"
 revision="$(git -C "$root" log -1 --format='%h %s' 2>/dev/null || echo "${BACKUPCTL_REVISION:-unknown}")"
@@ -136,7 +137,7 @@ stop_daemon() {
 cleanup() {
     stop_daemon
     if [ "$keep" = no ]; then
-        rm -rf "$repos" "$workdir/restic-cache" "$workdir"/daemon-*
+        rm -rf "$repos" "$workdir/restic-cache" "$workdir"/daemon-* "$workdir/install"
     fi
     if [ -n "$loop" ]; then
         umount "$mnt" 2>/dev/null || true
@@ -181,7 +182,7 @@ declare -a memory_rows=()
 # Two kinds of samples: "watching" while backupd has done nothing but watch (no backup of any size
 # yet; the create workload's job has only backed up an empty directory), "between runs" when it has
 # run backups of a tree and is watching again.
-declare -A max_rss=([watching]=0 ["between runs"]=0) max_rss_where=()
+declare -A max_rss=([watching]=0 ["between runs"]=0) max_rss_where=() max_private=([watching]=0 ["between runs"]=0)
 max_hwm=0
 max_hwm_where=""
 
@@ -197,8 +198,8 @@ password_file: $workdir/password
 full_scan_every: 1000d
 EOF
     socket="$d/run/backupd.sock"
-    BACKUP_CONFIG_DIR="$d/etc" STATE_DIRECTORY="$d/state" RUNTIME_DIRECTORY="$d/run" CACHE_DIRECTORY="$d/cache" \
-        dotnet "$backupd" >>"$logs/backupd-$name.log" 2>&1 &
+    BACKUP_DEBUG=1 BACKUP_CONFIG_DIR="$d/etc" STATE_DIRECTORY="$d/state" RUNTIME_DIRECTORY="$d/run" CACHE_DIRECTORY="$d/cache" \
+        "$backupd" >>"$logs/backupd-$name.log" 2>&1 &
     daemon_pid=$!
     local i
     for i in $(seq 1 240); do
@@ -208,7 +209,7 @@ EOF
             daemon_pid=""
             exit 1
         fi
-        if [ -S "$socket" ] && dotnet "$backupctl" --socket "$socket" status "$name" --json >"$tmp/status.json" 2>/dev/null \
+        if [ -S "$socket" ] && "$backupctl" --socket "$socket" status "$name" --json >"$tmp/status.json" 2>/dev/null \
             && [ "$(jq -r '.journal.watching' "$tmp/status.json")" = true ]; then
             return 0
         fi
@@ -235,12 +236,18 @@ note_rss() {
     if [ "$2" -gt "${max_rss[$1]}" ]; then max_rss[$1]=$2; max_rss_where[$1]="$3"; fi
 }
 
-# sample_memory KIND WHERE: records the daemon's VmRSS (now) and VmHWM (its peak so far).
+# sample_memory KIND WHERE: records the daemon's VmRSS (now), its private part (RssAnon + RssShmem:
+# heap, code the runtime compiled; the rest of VmRSS are pages of the program's files, shared and
+# reclaimable) and VmHWM (its peak so far). "between runs" samples wait until backupd has given back
+# what the run used, which it does a second after a run when no other is running.
 sample_memory() {
-    local rss hwm
+    local rss hwm private
+    if [ "$1" = "between runs" ]; then sleep 3; fi
     rss=$(status_kib VmRSS)
     hwm=$(status_kib VmHWM)
-    memory_rows+=("| $2 | $1 | $((rss / 1024)) MiB | $((hwm / 1024)) MiB |")
+    private=$(( $(status_kib RssAnon) + $(status_kib RssShmem) ))
+    memory_rows+=("| $2 | $1 | $((rss / 1024)) MiB | $((private / 1024)) MiB | $((hwm / 1024)) MiB |")
+    if [ "$private" -gt "${max_private[$1]}" ]; then max_private[$1]=$private; fi
     note_rss "$1" "$rss" "$2"
     if [ "$hwm" -gt "$max_hwm" ]; then max_hwm=$hwm; max_hwm_where="$2"; fi
 }
@@ -260,7 +267,7 @@ backupctl_run() {
     load[$key]=$(loadavg)
     d0=$(daemon_cpu)
     /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" \
-        dotnet "$backupctl" --socket "$socket" run "$job" --wait --json "$@" >"$out" 2>"$logs/$key.err" || rc=$?
+        "$backupctl" --socket "$socket" run "$job" --wait --json "$@" >"$out" 2>"$logs/$key.err" || rc=$?
     d1=$(daemon_cpu)
     read -r e u s m < <(tail -n 1 "$tmp/time")
     wall[$key]=$e
@@ -324,7 +331,7 @@ for n in "${size_list[@]}"; do
     gen_secs[$n]=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
     dirs_of[$n]=$(find "$tree" -type d | wc -l)
     echo "   generated in ${gen_secs[$n]} s ($(du -sh "$tree" | cut -f1), ${dirs_of[$n]} directories)"
-    dotnet "$backupctl" -r "$repos/backupctl-$job" --password-file "$workdir/password" init >"$logs/init-backupctl-$job.log" 2>&1
+    "$backupctl" -r "$repos/backupctl-$job" --password-file "$workdir/password" init >"$logs/init-backupctl-$job.log" 2>&1
     restic_cmd "$repos/restic-$job" init --repository-version 2 >"$logs/init-restic-$job.log" 2>&1
 
     start_daemon "$job" "$tree"
@@ -365,7 +372,7 @@ done
 echo "== watcher overhead: creating $creates files in an empty directory, without and with backupd watching"
 work="$mnt/create"
 mkdir -p "$work"
-dotnet "$backupctl" -r "$repos/backupctl-create" --password-file "$workdir/password" init >"$logs/init-backupctl-create.log" 2>&1
+"$backupctl" -r "$repos/backupctl-create" --password-file "$workdir/password" init >"$logs/init-backupctl-create.log" 2>&1
 declare -a off_walls=() on_walls=() off_cpus=() on_cpus=() overhead_rows=()
 
 # create_workload KEY: times the creation of the files in $work/files (which must not exist).
@@ -413,7 +420,7 @@ for rep in $(seq 1 "$repeats"); do
             d1=$(daemon_cpu)
             dcpu[$key]=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", b - a }')
             peak=$(sort -n "$tmp/rss" | tail -n 1)
-            memory_rows+=("| create workload $rep: highest of $(wc -l <"$tmp/rss") samples during it | watching | $((${peak:-0} / 1024)) MiB | |")
+            memory_rows+=("| create workload $rep: highest of $(wc -l <"$tmp/rss") samples during it | watching | $((${peak:-0} / 1024)) MiB | | |")
             note_rss watching "${peak:-0}" "create workload $rep (during)"
             sample_memory watching "create workload $rep: after"
             stop_daemon
@@ -484,14 +491,15 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     echo "Median wall: without backupd $off_median s, with backupd watching $on_median s: **$overhead %**."
     echo "Median workload CPU (user + system): $off_cpu_median s and $on_cpu_median s: $cpu_overhead %."
     echo
-    echo "backupd's memory (VmRSS now, VmHWM = its peak so far, including backup runs):"
+    echo "backupd's memory (VmRSS now; private = RssAnon + RssShmem, the part not backed by the program's files; VmHWM = its peak so far, including backup runs):"
     echo
-    echo "| when | kind | VmRSS | VmHWM |"
-    echo "|---|---|---:|---:|"
+    echo "| when | kind | VmRSS | private | VmHWM |"
+    echo "|---|---|---:|---:|---:|"
     printf '%s\n' "${memory_rows[@]}"
     echo
     echo "Highest VmRSS watching (before any backup of a tree, and during the create workload): $((max_rss[watching] / 1024)) MiB ($(mb "${max_rss[watching]}") MB, ${max_rss_where[watching]:-n/a});"
     echo "between runs (idle and watching after backups of a tree): $((max_rss[between runs] / 1024)) MiB ($(mb "${max_rss[between runs]}") MB, ${max_rss_where[between runs]:-n/a});"
+    echo "highest private memory: watching $((max_private[watching] / 1024)) MiB, between runs $((max_private[between runs] / 1024)) MiB ($(mb "${max_private[between runs]}") MB);"
     echo "highest VmHWM: $((max_hwm / 1024)) MiB ($(mb "$max_hwm") MB, $max_hwm_where)."
     echo
     echo "Targets (reported, not asserted):"

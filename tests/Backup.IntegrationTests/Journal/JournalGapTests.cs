@@ -15,11 +15,25 @@ public sealed class JournalGapTests
     [RequiresRootFact("restic", "mkfs.ext4", "losetup", "systemd-socket-activate")]
     public void An_overflowing_event_queue_is_a_full_scan_with_that_reason()
     {
+        using var filesystem = LoopFilesystem.Ext4();
+        CheckOverflow(filesystem, 301);
+    }
+
+    [RequiresRootFact("restic", "mkfs.btrfs", "btrfs", "losetup", "systemd-socket-activate")]
+    public void An_overflowing_event_queue_on_btrfs_with_subvolumes_is_a_full_scan_with_that_reason()
+    {
+        using var filesystem = LoopFilesystem.Btrfs();
+        filesystem.CreateSubvolume("sv1");
+        filesystem.CreateSubvolume("sv1/nested");
+        CheckOverflow(filesystem, 305);
+    }
+
+    private static void CheckOverflow(LoopFilesystem filesystem, int seed)
+    {
         var saved = File.ReadAllText(Sysctl).Trim();
         try
         {
-            using var filesystem = LoopFilesystem.Ext4();
-            using var workload = new Workload(filesystem.MountPoint, 301);
+            using var workload = new Workload(filesystem.MountPoint, seed);
             workload.Populate(100);
             using var daemon = new JournalDaemon(filesystem.MountPoint);
 

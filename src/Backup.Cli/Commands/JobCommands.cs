@@ -84,7 +84,7 @@ public static class JobCommands
         var job = new Argument<string>("JOB") { Description = "The job to run" };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the run ends, showing progress; the exit code is the run's result (0, 3 partial, 1 failed)" };
         var full = new Option<bool>("--full") { Description = "Scan the whole of the job's sources instead of only the directories the change journal recorded as changed (files whose size, times and inode are unchanged are still not read)" };
-        var command = new Command("run", "Ask backupd to run a job now (it joins the queue; a job already queued or running is not started twice).") { job, wait, full };
+        var command = new Command("run", "Ask backupd to run a job now (it joins the queue; a job already queued or running is not started twice, except that --full while a run without it is running queues a full run after it).") { job, wait, full };
         command.SetAction(async (parse, ct) =>
         {
             var json = parse.GetValue(GlobalOptions.Json);

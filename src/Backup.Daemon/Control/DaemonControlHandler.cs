@@ -110,58 +110,48 @@ public sealed class DaemonControlHandler : IControlHandler
 
         var name = job.Name;
         var wait = request.Parameters["wait"] is JsonValue w && w.TryGetValue<bool>(out var b) && b;
-        var finished = new TaskCompletionSource<JobRunRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnFinished(object? sender, JobRunFinished e)
+        var full = request.Parameters["full"] is JsonValue f && f.TryGetValue<bool>(out var fb) && fb;
+
+        // The queue says which run covers this request: the one running or queued, or one that follows the running one.
+        var outcome = _daemon.Queue.Enqueue(job, TriggerKind.Manual, full, out var covering);
+        if (outcome == EnqueueOutcome.Stopping)
         {
-            if (e.Job.Name == name)
-            {
-                finished.TrySetResult(e.Record);
-            }
+            await responder.ErrorAsync(ControlErrors.Internal, "backupd is stopping and takes no new runs", cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        // Subscribe before triggering: the first run of this job to finish is the one that covers this request.
-        _daemon.Queue.Finished += OnFinished;
-        try
+        if (!wait)
         {
-            var full = request.Parameters["full"] is JsonValue f && f.TryGetValue<bool>(out var fb) && fb;
-            var outcome = _daemon.Queue.Enqueue(job, TriggerKind.Manual, full);
-            if (outcome == EnqueueOutcome.Stopping)
-            {
-                await responder.ErrorAsync(ControlErrors.Internal, "backupd is stopping and takes no new runs", cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (!wait)
-            {
-                await responder.ResultAsync(new JsonObject { ["queued"] = Snake(outcome.ToString()) }, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            var lastState = "";
-            while (!finished.Task.IsCompleted)
-            {
-                var activity = Snake(_daemon.Queue.Status(name).Activity.ToString());
-                if (activity != lastState)
-                {
-                    lastState = activity;
-                    await responder.EventAsync("state", new JsonObject { ["state"] = activity }, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (Running.TryGetValue(name, out var archiver))
-                {
-                    var p = archiver.Progress;
-                    await responder.EventAsync("progress", new JsonObject { ["files"] = p.Files, ["bytes"] = p.Bytes, ["path"] = p.CurrentPath }, cancellationToken).ConfigureAwait(false);
-                }
-
-                await Task.WhenAny(finished.Task, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
-            }
-
-            await responder.ResultAsync(RunJson(await finished.Task.ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+            await responder.ResultAsync(new JsonObject { ["queued"] = Snake(outcome.ToString()) }, cancellationToken).ConfigureAwait(false);
+            return;
         }
-        finally
+
+        var lastState = "";
+        while (!covering.IsCompleted)
         {
-            _daemon.Queue.Finished -= OnFinished;
+            var activity = Snake(_daemon.Queue.Status(name).Activity.ToString());
+            if (activity != lastState)
+            {
+                lastState = activity;
+                await responder.EventAsync("state", new JsonObject { ["state"] = activity }, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (Running.TryGetValue(name, out var archiver))
+            {
+                var p = archiver.Progress;
+                await responder.EventAsync("progress", new JsonObject { ["files"] = p.Files, ["bytes"] = p.Bytes, ["path"] = p.CurrentPath }, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.WhenAny(covering, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
         }
+
+        if (!covering.IsCompletedSuccessfully)
+        {
+            await responder.ErrorAsync(ControlErrors.Internal, $"job {name}: the run was removed from the queue before it started (cancelled, or backupd is stopping)", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await responder.ResultAsync(RunJson(covering.Result), cancellationToken).ConfigureAwait(false);
     }
 
     private JsonObject JobsJson()

@@ -66,9 +66,15 @@ public sealed class JobQueue : IAsyncDisposable
     /// <summary>Queues a run of <paramref name="job"/>, or merges the trigger into its queued or running run.</summary>
     /// <remarks>
     /// <paramref name="fullScan"/> asks for a scan of everything instead of the change journal's list; merged into a
-    /// queued run it makes that run full, while a run already scanning keeps its plan.
+    /// queued run it makes that run full. A running run covers the trigger unless it is being cancelled, or a full
+    /// scan is asked for and it is not one: then another run follows it.
     /// </remarks>
-    public EnqueueOutcome Enqueue(JobDefinition job, TriggerKind trigger, bool fullScan = false)
+    public EnqueueOutcome Enqueue(JobDefinition job, TriggerKind trigger, bool fullScan = false) =>
+        Enqueue(job, trigger, fullScan, out _);
+
+    /// <param name="covering">Completes with the record of the run that covers this trigger; cancelled when that run
+    /// never happens (removed from the queue, or the daemon stops first).</param>
+    public EnqueueOutcome Enqueue(JobDefinition job, TriggerKind trigger, bool fullScan, out Task<JobRunRecord> covering)
     {
         ArgumentNullException.ThrowIfNull(job);
         Entry entry;
@@ -76,21 +82,19 @@ public sealed class JobQueue : IAsyncDisposable
         {
             if (_stopping)
             {
+                covering = Task.FromCanceled<JobRunRecord>(new CancellationToken(canceled: true));
                 return EnqueueOutcome.Stopping;
             }
 
             if (_entries.TryGetValue(job.Name, out var existing))
             {
-                if (existing.State == EntryState.Running && existing.Run.IsCancellationRequested)
+                if (existing.State == EntryState.Running && (existing.Run.IsCancellationRequested || (fullScan && !existing.FullScan)))
                 {
-                    // The running run is being cancelled and will not cover this trigger: run again once it has ended.
-                    if (existing.FollowUp is not null)
-                    {
-                        return EnqueueOutcome.MergedWithQueued;
-                    }
-
-                    existing.FollowUp = trigger;
-                    return EnqueueOutcome.Queued;
+                    // The running run will not cover this trigger: run again once it has ended.
+                    existing.FollowUp ??= new FollowUp(trigger);
+                    existing.FollowUp.FullScan |= fullScan;
+                    covering = existing.FollowUp.Record.Task;
+                    return EnqueueOutcome.QueuedAfterRunning;
                 }
 
                 if (existing.State != EntryState.Running)
@@ -98,11 +102,13 @@ public sealed class JobQueue : IAsyncDisposable
                     existing.FullScan |= fullScan;
                 }
 
+                covering = existing.Record.Task;
                 return existing.State == EntryState.Running ? EnqueueOutcome.MergedWithRunning : EnqueueOutcome.MergedWithQueued;
             }
 
             entry = new Entry(job, RepositoryKey.Normalize(job.Repository), trigger, _clock.Now, ++_sequence) { FullScan = fullScan };
             _entries.Add(job.Name, entry);
+            covering = entry.Record.Task;
         }
 
         // The first probe runs here, synchronously: when Enqueue returns, the job is already queued,
@@ -116,6 +122,7 @@ public sealed class JobQueue : IAsyncDisposable
     {
         CancellationTokenSource toCancel;
         CancelOutcome outcome;
+        TaskCompletionSource<JobRunRecord>? removed = null;
         lock (_lock)
         {
             if (!_entries.TryGetValue(job, out var entry))
@@ -133,11 +140,13 @@ public sealed class JobQueue : IAsyncDisposable
                 _entries.Remove(job);
                 toCancel = entry.Queued;
                 outcome = CancelOutcome.RemovedFromQueue;
+                removed = entry.Record;
             }
         }
 
         // Cancelling runs callbacks inline; never do that under the lock.
         toCancel.Cancel();
+        removed?.TrySetCanceled();
         return outcome;
     }
 
@@ -166,6 +175,7 @@ public sealed class JobQueue : IAsyncDisposable
     {
         var cancel = new List<CancellationTokenSource>();
         var wait = new List<Task>();
+        var dropped = new List<TaskCompletionSource<JobRunRecord>>();
         lock (_lock)
         {
             _stopping = true;
@@ -180,6 +190,7 @@ public sealed class JobQueue : IAsyncDisposable
                 {
                     _entries.Remove(entry.Job.Name);
                     cancel.Add(entry.Queued);
+                    dropped.Add(entry.Record);
                 }
             }
         }
@@ -187,6 +198,11 @@ public sealed class JobQueue : IAsyncDisposable
         foreach (var source in cancel)
         {
             source.Cancel();
+        }
+
+        foreach (var record in dropped)
+        {
+            record.TrySetCanceled();
         }
 
         await Task.WhenAll(wait).ConfigureAwait(false);
@@ -370,9 +386,25 @@ public sealed class JobQueue : IAsyncDisposable
 
         StartRuns(next);
         Raise(Finished, new JobRunFinished(run, record, storeError));
+        entry.Record.TrySetResult(record);
         if (entry.FollowUp is { } followUp)
         {
-            Enqueue(entry.Job, followUp);
+            Enqueue(entry.Job, followUp.Trigger, followUp.FullScan, out var covering);
+            _ = covering.ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        followUp.Record.TrySetResult(t.Result);
+                    }
+                    else
+                    {
+                        followUp.Record.TrySetCanceled();
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
 
         entry.Done.TrySetResult();
@@ -458,8 +490,12 @@ public sealed class JobQueue : IAsyncDisposable
         /// <summary>Scan everything instead of asking the change journal.</summary>
         public bool FullScan { get; set; }
 
-        /// <summary>A trigger that arrived while this run was being cancelled; queued anew when it ends.</summary>
-        public TriggerKind? FollowUp { get; set; }
+        /// <summary>A trigger this run does not cover (it arrived while the run was being cancelled, or asks for a full
+        /// scan this run is not doing); queued anew when it ends.</summary>
+        public FollowUp? FollowUp { get; set; }
+
+        /// <summary>This run's record, for the triggers it covers.</summary>
+        public TaskCompletionSource<JobRunRecord> Record { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Ends the destination watch: cancelled when the entry starts or leaves the queue.</summary>
         public CancellationTokenSource Queued { get; } = new();
@@ -468,5 +504,14 @@ public sealed class JobQueue : IAsyncDisposable
         public CancellationTokenSource Run { get; } = new();
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class FollowUp(TriggerKind trigger)
+    {
+        public TriggerKind Trigger { get; } = trigger;
+
+        public bool FullScan { get; set; }
+
+        public TaskCompletionSource<JobRunRecord> Record { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

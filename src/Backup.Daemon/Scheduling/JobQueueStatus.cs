@@ -15,6 +15,10 @@ public enum EnqueueOutcome
     /// <summary>The job is running: that run covers this trigger.</summary>
     MergedWithRunning,
 
+    /// <summary>The job is running but that run does not cover this trigger (it is being cancelled, or this trigger
+    /// asks for a full scan and that run is not one): another run follows it.</summary>
+    QueuedAfterRunning,
+
     /// <summary>The queue is stopping and takes no more runs.</summary>
     Stopping,
 }

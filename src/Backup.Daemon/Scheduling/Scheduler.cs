@@ -366,7 +366,7 @@ public sealed class Scheduler : IDisposable
         Raise(JobDue, new JobDue(job, trigger, outcome, now));
         return new TriggerResult(outcome switch
         {
-            EnqueueOutcome.Queued => TriggerOutcome.Queued,
+            EnqueueOutcome.Queued or EnqueueOutcome.QueuedAfterRunning => TriggerOutcome.Queued,
             EnqueueOutcome.MergedWithQueued => TriggerOutcome.MergedWithQueued,
             _ => TriggerOutcome.MergedWithRunning,
         });

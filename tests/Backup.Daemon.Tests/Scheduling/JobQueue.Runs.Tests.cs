@@ -87,7 +87,7 @@ public sealed class JobQueueRunsTests() : JobQueueFixture(maxConcurrentJobs: 1)
     }
 
     [Fact]
-    public void A_trigger_after_cancelling_a_running_job_is_not_lost_in_the_cancelled_run()
+    public async Task A_trigger_after_cancelling_a_running_job_is_not_lost_in_the_cancelled_run()
     {
         var release = new TaskCompletionSource();
         var calls = 0;
@@ -106,14 +106,54 @@ public sealed class JobQueueRunsTests() : JobQueueFixture(maxConcurrentJobs: 1)
         Wait.Until(() => Volatile.Read(ref calls) == 1, "a runs");
 
         Assert.Equal(CancelOutcome.CancellationRequested, queue.Cancel("a"));
-        Assert.Equal(EnqueueOutcome.Queued, queue.Enqueue(Job("a"), TriggerKind.Manual));
-        Assert.Equal(EnqueueOutcome.MergedWithQueued, queue.Enqueue(Job("a"), TriggerKind.Device));
+        Assert.Equal(EnqueueOutcome.QueuedAfterRunning, queue.Enqueue(Job("a"), TriggerKind.Manual, false, out var manual));
+        Assert.Equal(EnqueueOutcome.QueuedAfterRunning, queue.Enqueue(Job("a"), TriggerKind.Device, false, out var device));
+        Assert.Same(manual, device);
         release.SetResult();
+
+        // Those waiting for the triggers get the run that followed, not the cancelled one.
+        var covered = await manual.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((TriggerKind.Manual, RunResult.Success), (covered.Trigger, covered.Result));
 
         Wait.Until(() => Store.History("a", 10).Count(r => r.Result != RunResult.Running) == 2, "both runs end");
         var history = Store.History("a", 10);
         Assert.Equal([(TriggerKind.Manual, RunResult.Success), (TriggerKind.Schedule, RunResult.Cancelled)], history.Select(r => (r.Trigger, r.Result)));
         Wait.Until(() => queue.Status("a").Activity == JobActivity.Idle, "a is idle");
+    }
+
+    [Fact]
+    public async Task A_full_scan_asked_for_while_a_journal_run_is_running_gets_a_full_run_of_its_own()
+    {
+        Queue.Enqueue(Job("a"), TriggerKind.Schedule);
+        AssertRunning("a");
+
+        Assert.Equal(EnqueueOutcome.MergedWithRunning, Queue.Enqueue(Job("a"), TriggerKind.Manual, false, out var plain));
+        Assert.Equal(EnqueueOutcome.QueuedAfterRunning, Queue.Enqueue(Job("a"), TriggerKind.Manual, true, out var full));
+        Finish("a", JobOutcome.Success("journal-run"));
+
+        Assert.Equal("journal-run", (await plain.WaitAsync(TimeSpan.FromSeconds(10))).SnapshotId);
+        AssertRunning("a");
+        Assert.Equal([false, true], Runner.Calls.Select(c => c.FullScan));
+        Assert.False(full.IsCompleted);
+
+        // While the full run runs, another full request is covered by it.
+        Assert.Equal(EnqueueOutcome.MergedWithRunning, Queue.Enqueue(Job("a"), TriggerKind.Manual, true, out var again));
+        Finish("a", JobOutcome.Success("full-run"));
+        Assert.Equal("full-run", (await full.WaitAsync(TimeSpan.FromSeconds(10))).SnapshotId);
+        Assert.Equal("full-run", (await again.WaitAsync(TimeSpan.FromSeconds(10))).SnapshotId);
+        Assert.Equal(2, Runner.CallCount("a"));
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_queued_run_that_is_cancelled_before_it_starts_ends_as_cancelled()
+    {
+        Queue.Enqueue(Job("a"), TriggerKind.Manual);
+        AssertRunning("a");
+        Queue.Enqueue(Job("b"), TriggerKind.Manual, false, out var covering);
+        Assert.Equal(JobActivity.Queued, Activity("b"));
+
+        Assert.Equal(CancelOutcome.RemovedFromQueue, Queue.Cancel("b"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => covering.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

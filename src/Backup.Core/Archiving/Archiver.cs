@@ -352,7 +352,7 @@ public sealed class Archiver
         return await SaveTreeAsync(new Tree(nodes), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Starts archiving one entry; files complete in the background, directories maybe, everything else at once.</summary>
+    /// <summary>Starts archiving one entry: files to read, and directories that get a walk of their own, complete in the background.</summary>
     /// <param name="dirty">For a directory: what the plan says below it; null when nothing (see <see cref="ArchiveDirectoryAsync"/>).</param>
     private async Task<Task<Node?>> ArchiveEntryAsync(string path, string name, FileStatus status, Node? parentNode, ulong rootDevice, DirtyTree? dirty, CancellationToken cancellationToken)
     {
@@ -364,6 +364,9 @@ public sealed class Archiver
 
         switch (status.Kind)
         {
+            case FileKind.Regular when parentNode is not null && IsUnchanged(parentNode, status) && AllContentKnown(parentNode.Content!):
+                // Nothing to read: the walk does it, at less cost than a task and a file slot.
+                return Task.FromResult(KeepFile(path, name, status, parentNode));
             case FileKind.Regular:
                 await _fileSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 return StartInSlot(() => ArchiveFileAsync(path, name, status, parentNode, cancellationToken), _fileSlots);
@@ -722,6 +725,27 @@ public sealed class Archiver
         && parentNode.DeviceId == status.Device
         && (parentNode.Type == NodeType.Dir ? status.Kind == FileKind.Directory : status.Ctime == parentNode.ChangeTime.ToTimespec());
 
+    /// <summary>A file the parent snapshot shows unchanged, with the parent's content list.</summary>
+    private Node? KeepFile(string path, string name, FileStatus status, Node parentNode)
+    {
+        var node = TryNewNode(name, path, status);
+        if (node is null)
+        {
+            return null;
+        }
+
+        node.Content = parentNode.Content;
+        node.Size = parentNode.Size;
+        Interlocked.Increment(ref _stats.TotalFilesProcessed);
+        Interlocked.Increment(ref _stats.FilesUnmodified);
+        Interlocked.Add(ref _stats.BytesUnmodified, (long)node.Size);
+        Interlocked.Add(ref _stats.TotalBytesProcessed, (long)node.Size);
+        Interlocked.Add(ref _bytesDone, (long)node.Size);
+        Interlocked.Increment(ref _filesDone);
+        return node;
+    }
+
+    /// <summary>A file whose content is read (or was, earlier in this run).</summary>
     private async Task<Node?> ArchiveFileAsync(string path, string name, FileStatus status, Node? parentNode, CancellationToken cancellationToken)
     {
         var node = TryNewNode(name, path, status);
@@ -731,18 +755,6 @@ public sealed class Archiver
         }
 
         Interlocked.Increment(ref _stats.TotalFilesProcessed);
-        if (parentNode is not null && IsUnchanged(parentNode, node, status) && AllContentKnown(parentNode.Content!))
-        {
-            node.Content = parentNode.Content;
-            node.Size = parentNode.Size;
-            Interlocked.Increment(ref _stats.FilesUnmodified);
-            Interlocked.Add(ref _stats.BytesUnmodified, (long)node.Size);
-            Interlocked.Add(ref _stats.TotalBytesProcessed, (long)node.Size);
-            Interlocked.Add(ref _bytesDone, (long)node.Size);
-            Interlocked.Increment(ref _filesDone);
-            return node;
-        }
-
         try
         {
             var key = new ContentKey(status.Device, status.Inode, status.Size, status.Mtime, status.Ctime);
@@ -934,13 +946,13 @@ public sealed class Archiver
         }
     }
 
-    private static bool IsUnchanged(Node parent, Node current, FileStatus status) =>
+    private static bool IsUnchanged(Node parent, FileStatus status) =>
         parent.Type == NodeType.File
         && parent.Content is not null
         && parent.ModTime.ToTimespec() == status.Mtime
         && parent.ChangeTime.ToTimespec() == status.Ctime
         && parent.Size == (ulong)status.Size
-        && parent.Inode == current.Inode;
+        && parent.Inode == status.Inode;
 
     private bool AllContentKnown(List<Id> content)
     {

@@ -24,8 +24,6 @@ public sealed class ArchiverParallelWalkTests : IAsyncLifetime
     private const string Password = "parallel-walk";
     private const int Parallel = 8;
 
-    /// <summary>Long enough that a walk left running when the run ended is still listing when the test looks.</summary>
-    private static readonly TimeSpan SlowListing = TimeSpan.FromMilliseconds(100);
 
     public ArchiverParallelWalkTests()
     {
@@ -111,59 +109,56 @@ public sealed class ArchiverParallelWalkTests : IAsyncLifetime
         Assert.Equal(await SourceSubtreeAsync(resticRoot), ours.Source);
     }
 
+    /// <summary>Directories where a run stops: at the top, one level down, at the bottom of a chain.</summary>
+    public static TheoryData<string> StopPoints => new() { "d1", "d7/s5", "deep/1/2/3/4/5" };
+
     [Theory]
-    [InlineData("d1")]
-    [InlineData("d7/s5")]
-    [InlineData("deep/1/2/3/4/5")]
+    [MemberData(nameof(StopPoints))]
     public async Task A_walk_that_fails_stops_the_others_before_the_run_ends_and_its_error_is_what_is_thrown(string failing)
     {
-        var path = Source + "/" + failing;
         var fault = new InvalidOperationException("the disk went away");
-        WalkProbe? probe = null;
 
-        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => ArchiveAsync(Parallel, null, p =>
-        {
-            probe = p;
-            p.ListingDelay = SlowListing;
-            p.Fault = listed => listed == path ? fault : null;
-        }));
+        var (run, probe) = StopListing(failing, () => fault, CancellationToken.None);
 
-        Assert.Same(fault, thrown);
-        AssertNothingLeftRunning(probe!);
+        Assert.Same(fault, await Assert.ThrowsAsync<InvalidOperationException>(() => run));
+        AssertNothingLeftRunning(probe);
     }
 
     [Theory]
-    [InlineData("d1")]
-    [InlineData("d7/s5")]
-    [InlineData("deep/1/2/3/4/5")]
+    [MemberData(nameof(StopPoints))]
     public async Task A_cancelled_run_ends_after_every_walk_stopped(string seenFirstBy)
     {
-        var path = Source + "/" + seenFirstBy;
         using var cancel = new CancellationTokenSource();
-        WalkProbe? probe = null;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ArchiveAsync(
+        // Seen at once by the walk listing that directory, later by the others.
+        var (run, probe) = StopListing(
+            seenFirstBy,
+            () =>
+            {
+                cancel.Cancel();
+                return new OperationCanceledException(cancel.Token);
+            },
+            cancel.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        AssertNothingLeftRunning(probe);
+    }
+
+    /// <summary>A parallel run in which listing one directory throws while other walks are listing.</summary>
+    private (Task Run, WalkProbe Probe) StopListing(string relativePath, Func<Exception> thrown, CancellationToken cancellationToken)
+    {
+        WalkProbe? probe = null;
+        var run = ArchiveAsync(
             Parallel,
             null,
             p =>
             {
                 probe = p;
-                p.ListingDelay = SlowListing;
-                p.Fault = listed =>
-                {
-                    if (listed != path)
-                    {
-                        return null;
-                    }
-
-                    // Seen at once by the walk listing this path, later by the others.
-                    cancel.Cancel();
-                    return new OperationCanceledException(cancel.Token);
-                };
+                p.ListingDelay = TimeSpan.FromMilliseconds(10);
+                p.Stop = (Source + "/" + relativePath, thrown);
             },
-            cancel.Token));
-
-        AssertNothingLeftRunning(probe!);
+            cancellationToken);
+        return (run, probe!);
     }
 
     private static void AssertNothingLeftRunning(WalkProbe probe)
@@ -236,9 +231,10 @@ public sealed class ArchiverParallelWalkTests : IAsyncLifetime
 
     private async Task<(ArchiveResult Result, Id Source, WalkProbe Probe)> ArchiveAsync(int directories, Tree? parent, Action<WalkProbe>? setUp = null, CancellationToken cancellationToken = default, bool excludeCaches = true)
     {
-        var repository = await OpenAsync();
+        // Set up before the first await, so that a caller holding the task has the probe.
         var (fileSystem, probe) = WalkProbe.Create(new LinuxFileSystem());
         setUp?.Invoke(probe);
+        var repository = await OpenAsync();
         var excludes = new ExcludeFilter();
         excludes.Add("build", "test");
         excludes.Add("*.tmp", "test");
@@ -336,6 +332,8 @@ public class WalkProbe : DispatchProxy
     private int _underWay;
     private int _calls;
     private int _waited;
+    private volatile bool _stopping;
+    private int _lingering;
 
     public int MaxConcurrentListings => Volatile.Read(ref _maxListings);
 
@@ -349,6 +347,12 @@ public class WalkProbe : DispatchProxy
     public Func<string, Exception?> Fault { get; set; } = _ => null;
 
     /// <summary>
+    /// Listing this path throws this, once another listing is held up (or after a second): from then on every
+    /// listing takes a good while longer, so that a walk left running after the run ended is seen listing.
+    /// </summary>
+    public (string Path, Func<Exception> Thrown)? Stop { get; set; }
+
+    /// <summary>
     /// The first listing of a path this accepts waits (up to ten seconds) for another listing to be under way,
     /// so that walks able to overlap do, even while the thread pool is still growing.
     /// </summary>
@@ -360,6 +364,33 @@ public class WalkProbe : DispatchProxy
         var probe = (WalkProbe)(object)fileSystem;
         probe._inner = inner;
         return (fileSystem, probe);
+    }
+
+    private void BeforeListing(string path)
+    {
+        if (Fault(path) is { } fault)
+        {
+            throw fault;
+        }
+
+        if (Stop is { } stop && stop.Path == path)
+        {
+            _stopping = true;
+            SpinWait.SpinUntil(() => Volatile.Read(ref _lingering) > 0, TimeSpan.FromSeconds(1));
+            throw stop.Thrown();
+        }
+
+        Thread.Sleep(ListingDelay);
+        if (_stopping)
+        {
+            Interlocked.Increment(ref _lingering);
+            Thread.Sleep(TimeSpan.FromMilliseconds(300));
+        }
+
+        if (WaitsForAnother(path) && Interlocked.Exchange(ref _waited, 1) == 0)
+        {
+            SpinWait.SpinUntil(() => Volatile.Read(ref _listings) > 1, TimeSpan.FromSeconds(10));
+        }
     }
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
@@ -377,17 +408,7 @@ public class WalkProbe : DispatchProxy
                     Interlocked.CompareExchange(ref _maxListings, now, max);
                 }
 
-                var path = (string)args![0]!;
-                if (Fault(path) is { } fault)
-                {
-                    throw fault;
-                }
-
-                Thread.Sleep(ListingDelay);
-                if (WaitsForAnother(path) && Interlocked.Exchange(ref _waited, 1) == 0)
-                {
-                    SpinWait.SpinUntil(() => Volatile.Read(ref _listings) > 1, TimeSpan.FromSeconds(10));
-                }
+                BeforeListing((string)args![0]!);
             }
 
             return targetMethod.Invoke(_inner, args);

@@ -1,6 +1,7 @@
 using Backup.Core.Buffers;
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Backup.Core.Chunking;
 using Backup.Core.FileSystem;
@@ -11,7 +12,8 @@ namespace Backup.Core.Archiving;
 
 /// <summary>
 /// Backs up paths into trees and blobs. The walk is depth-first and builds each directory's tree
-/// once all its entries are done; file contents are read by up to <see cref="ArchiverOptions.FileConcurrency"/>
+/// once all its entries are done; up to <see cref="ArchiverOptions.DirectoryConcurrency"/> directories are
+/// walked at once, file contents are read by up to <see cref="ArchiverOptions.FileConcurrency"/>
 /// concurrent file tasks, and new chunks are compressed and encrypted by one blob worker per core
 /// behind a bounded queue, so memory stays bounded whatever the number and size of files.
 /// A file whose type, size, mtime, ctime and inode equal its node in the parent snapshot keeps the
@@ -38,10 +40,12 @@ public sealed class Archiver
     private long _directoriesVisited;
     private readonly ConcurrentQueue<string> _warnings = new();
     private readonly SemaphoreSlim _fileSlots;
+    private readonly SemaphoreSlim _directorySlots;
     private readonly Channel<BlobJob> _blobs;
     private long _filesDone;
     private long _bytesDone;
     private volatile string? _current;
+    private CancellationTokenSource? _failure;
 
     public Archiver(Repository.Repository repository, IFileSystem fileSystem, BlobPacker packer, ArchiverOptions options)
     {
@@ -50,6 +54,10 @@ public sealed class Archiver
         _packer = packer;
         _options = options;
         _fileSlots = new SemaphoreSlim(options.FileConcurrency, options.FileConcurrency);
+
+        // The walk that RunAsync itself carries is one of the directories at work; the slots are for the others.
+        var directoryTasks = Math.Max(0, options.DirectoryConcurrency - 1);
+        _directorySlots = new SemaphoreSlim(directoryTasks, Math.Max(1, directoryTasks));
         _blobs = Channel.CreateBounded<BlobJob>(new BoundedChannelOptions(Environment.ProcessorCount * 2) { SingleReader = false, SingleWriter = false });
     }
 
@@ -65,6 +73,7 @@ public sealed class Archiver
     public async Task<ArchiveResult> RunAsync(Tree? parentRoot, CancellationToken cancellationToken)
     {
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _failure = failure;
         var workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
             .Select(_ => Task.Run(() => BlobWorkerAsync(failure), CancellationToken.None))
             .ToArray();
@@ -343,7 +352,7 @@ public sealed class Archiver
         return await SaveTreeAsync(new Tree(nodes), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Starts archiving one entry; files complete in the background, everything else at once.</summary>
+    /// <summary>Starts archiving one entry: files to read, and directories that get a walk of their own, complete in the background.</summary>
     /// <param name="dirty">For a directory: what the plan says below it; null when nothing (see <see cref="ArchiveDirectoryAsync"/>).</param>
     private async Task<Task<Node?>> ArchiveEntryAsync(string path, string name, FileStatus status, Node? parentNode, ulong rootDevice, DirtyTree? dirty, CancellationToken cancellationToken)
     {
@@ -355,26 +364,17 @@ public sealed class Archiver
 
         switch (status.Kind)
         {
+            case FileKind.Regular when parentNode is not null && IsUnchanged(parentNode, status) && AllContentKnown(parentNode.Content!):
+                // Nothing to read: the walk does it, at less cost than a task and a file slot.
+                return Task.FromResult(KeepFile(path, name, status, parentNode));
             case FileKind.Regular:
                 await _fileSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                return Task.Run(
-                    async () =>
-                    {
-                        try
-                        {
-                            return await ArchiveFileAsync(path, name, status, parentNode, cancellationToken).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            _fileSlots.Release();
-                        }
-                    },
-                    cancellationToken);
+                return StartInSlot(() => ArchiveFileAsync(path, name, status, parentNode, cancellationToken), _fileSlots);
             case FileKind.Directory:
-                return Task.FromResult(await ArchiveDirectoryAsync(path, name, status, parentNode, rootDevice, dirty, cancellationToken).ConfigureAwait(false));
+                return await ArchiveDirectoryAsync(path, name, status, parentNode, rootDevice, dirty, cancellationToken).ConfigureAwait(false);
             case FileKind.Socket:
                 // Sockets are runtime objects; restic skips them too.
-                return Task.FromResult<Node?>(null);
+                return NoNode;
             default:
                 return Task.FromResult(TryNewNode(name, path, status));
         }
@@ -384,13 +384,23 @@ public sealed class Archiver
     /// Archives a directory whose stat the caller made. In a partial run, <paramref name="dirty"/> null means the
     /// journal saw nothing at or below it: if the stat shows the parent snapshot's directory (same inode and
     /// ctime, so not replaced by a new one), its subtree is reused without looking inside.
+    /// A directory that has to be walked is walked by a task of its own if a directory slot is free right now,
+    /// else here, by the caller's walk.
     /// </summary>
-    private async Task<Node?> ArchiveDirectoryAsync(string path, string name, FileStatus status, Node? parentNode, ulong rootDevice, DirtyTree? dirty, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Taking a slot never waits, so a walk that holds a slot, and waits for the entries it started, only
+    /// ever waits for walks and file tasks that are already running (or for a file slot, which file tasks free
+    /// without needing anything a walk holds): no cycle of waits can form, and at most
+    /// <see cref="ArchiverOptions.DirectoryConcurrency"/> directories are walked at once (memory: each walk
+    /// holds the entries of the directories on its path, as the single walk did). The tree does not depend on
+    /// which walk did what: a directory's nodes are gathered in listing order and sorted when serialized.
+    /// </remarks>
+    private async Task<Task<Node?>> ArchiveDirectoryAsync(string path, string name, FileStatus status, Node? parentNode, ulong rootDevice, DirtyTree? dirty, CancellationToken cancellationToken)
     {
         var node = TryNewNode(name, path, status);
         if (node is null)
         {
-            return null;
+            return NoNode;
         }
 
         if (_options.OneFileSystem && status.Device != rootDevice)
@@ -405,22 +415,34 @@ public sealed class Archiver
         }
         else
         {
-            if (dirty is null || (!dirty.MustList && !IsSameDirectory(parentNode, status, sameCtime: false)))
-            {
-                // New, or not the directory the parent snapshot has under this name: nothing of it can be reused.
-                dirty = DirtyTree.All;
-            }
-
-            var parentTree = await LoadParentSubtreeAsync(parentNode, cancellationToken).ConfigureAwait(false);
-            var (contents, ok) = await ArchiveContentsAsync(path, parentTree, rootDevice, dirty, cancellationToken).ConfigureAwait(false);
-            if (!ok)
-            {
-                return null;
-            }
-
-            node.Subtree = await SaveTreeAsync(contents, cancellationToken).ConfigureAwait(false);
+            // New, or not the directory the parent snapshot has under this name: nothing of it can be reused.
+            var scope = dirty is null || (!dirty.MustList && !IsSameDirectory(parentNode, status, sameCtime: false)) ? DirtyTree.All : dirty;
+            return _directorySlots.Wait(0)
+                ? StartInSlot(() => WalkDirectoryAsync(path, node, parentNode, rootDevice, scope, cancellationToken), _directorySlots)
+                : Task.FromResult(await WalkDirectoryAsync(path, node, parentNode, rootDevice, scope, cancellationToken).ConfigureAwait(false));
         }
 
+        CountDirectory(node, parentNode);
+        return Task.FromResult<Node?>(node);
+    }
+
+    /// <summary>Archives what is in a directory into its node's subtree; null when the directory is to be left out.</summary>
+    private async Task<Node?> WalkDirectoryAsync(string path, Node node, Node? parentNode, ulong rootDevice, DirtyTree dirty, CancellationToken cancellationToken)
+    {
+        var parentTree = await LoadParentSubtreeAsync(parentNode, cancellationToken).ConfigureAwait(false);
+        var (contents, ok) = await ArchiveContentsAsync(path, parentTree, rootDevice, dirty, cancellationToken).ConfigureAwait(false);
+        if (!ok)
+        {
+            return null;
+        }
+
+        node.Subtree = await SaveTreeAsync(contents, cancellationToken).ConfigureAwait(false);
+        CountDirectory(node, parentNode);
+        return node;
+    }
+
+    private void CountDirectory(Node node, Node? parentNode)
+    {
         if (parentNode is null)
         {
             Interlocked.Increment(ref _stats.DirsNew);
@@ -433,8 +455,68 @@ public sealed class Archiver
         {
             Interlocked.Increment(ref _stats.DirsChanged);
         }
+    }
 
-        return node;
+    /// <summary>
+    /// Runs part of the walk as a task that gives its slot back when it ends. A failure cancels the whole run
+    /// at once, so that the walks waiting for this one's siblings stop early rather than finish their subtrees.
+    /// </summary>
+    private Task<Node?> StartInSlot(Func<Task<Node?>> work, SemaphoreSlim slots) => Task.Run(
+        async () =>
+        {
+            try
+            {
+                return await work().ConfigureAwait(false);
+            }
+            catch
+            {
+                _failure!.Cancel();
+                throw;
+            }
+            finally
+            {
+                slots.Release();
+            }
+        },
+        CancellationToken.None);
+
+    /// <summary>
+    /// Adds the nodes of a directory's entries in the order they were started, once every entry task has ended,
+    /// also when the directory's walk stopped early (<paramref name="stopped"/>) or an entry failed: then the run
+    /// is cancelled, no task outlives the directory that started it, and what is thrown is the first real error
+    /// rather than a cancellation it caused (a cancellation only if there is nothing else).
+    /// </summary>
+    private async Task AddNodesAsync(List<Task<Node?>> pending, List<Node> nodes, Exception? stopped = null)
+    {
+        if (stopped is not null)
+        {
+            _failure!.Cancel();
+        }
+
+        await ((Task)Task.WhenAll(pending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (stopped is not null and not OperationCanceledException)
+        {
+            ExceptionDispatchInfo.Throw(stopped);
+        }
+
+        if (pending.Find(t => t.IsFaulted && t.Exception!.InnerException is not OperationCanceledException) is { } failed)
+        {
+            await failed.ConfigureAwait(false);
+        }
+
+        if (stopped is not null)
+        {
+            ExceptionDispatchInfo.Throw(stopped);
+        }
+
+        foreach (var task in pending)
+        {
+            // Rethrows the cancellation of a cancelled entry.
+            if (await task.ConfigureAwait(false) is { } node)
+            {
+                nodes.Add(node);
+            }
+        }
     }
 
     /// <summary>The tree of a directory's contents; Ok is false when the directory is to be left out.</summary>
@@ -486,29 +568,30 @@ public sealed class Archiver
         }
 
         var pending = new List<Task<Node?>>(dirtyEntries.Count);
-        foreach (var entry in dirtyEntries)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var exists = TryLStat(entry.Path, out var status);
-            if (!exists || !IsSameEntry(entry.ParentNode, status))
+            foreach (var entry in dirtyEntries)
             {
-                await NoteLinksLeavingAsync(entry.ParentNode, cancellationToken).ConfigureAwait(false);
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                var exists = TryLStat(entry.Path, out var status);
+                if (!exists || !IsSameEntry(entry.ParentNode, status))
+                {
+                    await NoteLinksLeavingAsync(entry.ParentNode, cancellationToken).ConfigureAwait(false);
+                }
 
-            if (exists)
-            {
-                pending.Add(await ArchiveEntryAsync(entry.Path, entry.Name, status, entry.ParentNode, rootDevice, entry.Dirty, cancellationToken).ConfigureAwait(false));
+                if (exists)
+                {
+                    pending.Add(await ArchiveEntryAsync(entry.Path, entry.Name, status, entry.ParentNode, rootDevice, entry.Dirty, cancellationToken).ConfigureAwait(false));
+                }
             }
         }
-
-        foreach (var task in pending)
+        catch (Exception e)
         {
-            if (await task.ConfigureAwait(false) is { } node)
-            {
-                nodes.Add(node);
-            }
+            await AddNodesAsync(pending, nodes, e).ConfigureAwait(false);
+            throw;
         }
 
+        await AddNodesAsync(pending, nodes).ConfigureAwait(false);
         return (new Tree(nodes), true);
     }
 
@@ -541,48 +624,49 @@ public sealed class Archiver
         var partial = _dirty is not null;
         var seen = partial && parentTree is not null ? new Dictionary<string, FileStatus>(names.Count, StringComparer.Ordinal) : null;
         var pending = new List<Task<Node?>>(names.Count);
-        foreach (var name in names)
+        var nodes = new List<Node>(names.Count);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var childPath = Join(path, name);
-            if (_options.Excludes.IsExcluded(childPath))
+            foreach (var name in names)
             {
-                continue;
+                cancellationToken.ThrowIfCancellationRequested();
+                var childPath = Join(path, name);
+                if (_options.Excludes.IsExcluded(childPath))
+                {
+                    continue;
+                }
+
+                FileStatus childStatus;
+                try
+                {
+                    childStatus = _fs.LStat(childPath);
+                }
+                catch (FileSystemException e)
+                {
+                    Warn(e.Message);
+                    continue;
+                }
+
+                seen?.TryAdd(name, childStatus);
+                pending.Add(await ArchiveEntryAsync(childPath, name, childStatus, parentTree?.Find(name), rootDevice, dirty.Child(name), cancellationToken).ConfigureAwait(false));
             }
 
-            FileStatus childStatus;
-            try
+            if (partial)
             {
-                childStatus = _fs.LStat(childPath);
-            }
-            catch (FileSystemException e)
-            {
-                Warn(e.Message);
-                continue;
-            }
-
-            seen?.TryAdd(name, childStatus);
-            pending.Add(await ArchiveEntryAsync(childPath, name, childStatus, parentTree?.Find(name), rootDevice, dirty.Child(name), cancellationToken).ConfigureAwait(false));
-        }
-
-        if (partial)
-        {
-            _listed.TryAdd(path, 0);
-            if (seen is not null)
-            {
-                await NoteRemovedLinksAsync(parentTree!, seen, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        var nodes = new List<Node>(pending.Count);
-        foreach (var task in pending)
-        {
-            if (await task.ConfigureAwait(false) is { } node)
-            {
-                nodes.Add(node);
+                _listed.TryAdd(path, 0);
+                if (seen is not null)
+                {
+                    await NoteRemovedLinksAsync(parentTree!, seen, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
+        catch (Exception e)
+        {
+            await AddNodesAsync(pending, nodes, e).ConfigureAwait(false);
+            throw;
+        }
 
+        await AddNodesAsync(pending, nodes).ConfigureAwait(false);
         return (new Tree(nodes), true);
     }
 
@@ -641,6 +725,27 @@ public sealed class Archiver
         && parentNode.DeviceId == status.Device
         && (parentNode.Type == NodeType.Dir ? status.Kind == FileKind.Directory : status.Ctime == parentNode.ChangeTime.ToTimespec());
 
+    /// <summary>A file the parent snapshot shows unchanged, with the parent's content list.</summary>
+    private Node? KeepFile(string path, string name, FileStatus status, Node parentNode)
+    {
+        var node = TryNewNode(name, path, status);
+        if (node is null)
+        {
+            return null;
+        }
+
+        node.Content = parentNode.Content;
+        node.Size = parentNode.Size;
+        Interlocked.Increment(ref _stats.TotalFilesProcessed);
+        Interlocked.Increment(ref _stats.FilesUnmodified);
+        Interlocked.Add(ref _stats.BytesUnmodified, (long)node.Size);
+        Interlocked.Add(ref _stats.TotalBytesProcessed, (long)node.Size);
+        Interlocked.Add(ref _bytesDone, (long)node.Size);
+        Interlocked.Increment(ref _filesDone);
+        return node;
+    }
+
+    /// <summary>A file whose content is read (or was, earlier in this run).</summary>
     private async Task<Node?> ArchiveFileAsync(string path, string name, FileStatus status, Node? parentNode, CancellationToken cancellationToken)
     {
         var node = TryNewNode(name, path, status);
@@ -650,18 +755,6 @@ public sealed class Archiver
         }
 
         Interlocked.Increment(ref _stats.TotalFilesProcessed);
-        if (parentNode is not null && IsUnchanged(parentNode, node, status) && AllContentKnown(parentNode.Content!))
-        {
-            node.Content = parentNode.Content;
-            node.Size = parentNode.Size;
-            Interlocked.Increment(ref _stats.FilesUnmodified);
-            Interlocked.Add(ref _stats.BytesUnmodified, (long)node.Size);
-            Interlocked.Add(ref _stats.TotalBytesProcessed, (long)node.Size);
-            Interlocked.Add(ref _bytesDone, (long)node.Size);
-            Interlocked.Increment(ref _filesDone);
-            return node;
-        }
-
         try
         {
             var key = new ContentKey(status.Device, status.Inode, status.Size, status.Mtime, status.Ctime);
@@ -754,6 +847,13 @@ public sealed class Archiver
         using var chunks = new StreamChunker(stream, _repository.Config.ChunkerPolynomial, BlobBuffers.Segments);
         while (chunks.TryReadNext(out var chunk))
         {
+            // A run that failed waits for its file tasks: a long file of known chunks must not keep it.
+            if (cancellationToken.IsCancellationRequested)
+            {
+                chunk.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             // The chunk is ours: it goes to the blob workers as it is, or back to the pool.
             var handedOff = false;
             var length = chunk.Length;
@@ -846,13 +946,13 @@ public sealed class Archiver
         }
     }
 
-    private static bool IsUnchanged(Node parent, Node current, FileStatus status) =>
+    private static bool IsUnchanged(Node parent, FileStatus status) =>
         parent.Type == NodeType.File
         && parent.Content is not null
         && parent.ModTime.ToTimespec() == status.Mtime
         && parent.ChangeTime.ToTimespec() == status.Ctime
         && parent.Size == (ulong)status.Size
-        && parent.Inode == current.Inode;
+        && parent.Inode == status.Inode;
 
     private bool AllContentKnown(List<Id> content)
     {
@@ -970,6 +1070,8 @@ public sealed class Archiver
 
         public SortedDictionary<string, VirtualDirectory> Children { get; } = new(StringComparer.Ordinal);
     }
+
+    private static readonly Task<Node?> NoNode = Task.FromResult<Node?>(null);
 
     private readonly record struct BlobJob(BlobType Type, Id Id, SegmentedBuffer Chunk);
 

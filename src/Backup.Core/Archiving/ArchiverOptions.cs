@@ -19,6 +19,9 @@ public sealed class ArchiverOptions
     /// <summary>How many files are read at once; blob compression and encryption use one worker per core.</summary>
     public int FileConcurrency { get; init; } = Math.Max(2, Environment.ProcessorCount);
 
+    /// <summary>How many directories are walked (listed and stat'ed) at once; 1 walks them one after another.</summary>
+    public int DirectoryConcurrency { get; init; } = 2 * Math.Max(2, Environment.ProcessorCount);
+
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Local;
 
     /// <summary>What the change journal says to look at; null means a full scan ("no change journal").</summary>
@@ -32,6 +35,7 @@ public sealed class ArchiverOptions
         OneFileSystem = OneFileSystem,
         WithAtime = WithAtime,
         FileConcurrency = FileConcurrency,
+        DirectoryConcurrency = DirectoryConcurrency,
         TimeZone = TimeZone,
         Plan = plan,
     };

@@ -4,6 +4,7 @@ namespace Backup.Core.Archiving;
 /// The dirty directories of a scan plan as a trie of path components, walked beside the parent snapshot's
 /// trees. A directory with no node at or below it is taken from the parent snapshot as it is. Names compare
 /// ordinally, so any bytes a path holds (in PathEncoding form) match exactly what readdir returns.
+/// Several directory walks read it at once; it is only changed (<see cref="Add"/>) between the archiver's passes.
 /// </summary>
 internal sealed class DirtyTree
 {

@@ -78,7 +78,8 @@ public sealed class Archiver
             .Select(_ => Task.Run(() => BlobWorkerAsync(failure), CancellationToken.None))
             .ToArray();
 
-        Id root;
+        Id root = default;
+        ExceptionDispatchInfo? walkError = null;
         var fullScanReason = FullScanReason(parentRoot);
         try
         {
@@ -87,15 +88,25 @@ public sealed class Archiver
                 ? await ArchivePartialAsync(targets, parentRoot!, _options.Plan!, failure.Token).ConfigureAwait(false)
                 : await ArchiveVirtualAsync(targets, parentRoot, DirtyTree.All, failure.Token).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
             failure.Cancel();
-            throw;
+            walkError = ExceptionDispatchInfo.Capture(e);
         }
-        finally
+
+        _blobs.Writer.TryComplete();
+        await Task.WhenAll(workers.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        if (walkError is not null)
         {
-            _blobs.Writer.TryComplete();
-            await Task.WhenAll(workers.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            // A blob worker that failed (a pack that could not be written) stopped the walk through the shared
+            // cancellation: report what went wrong, not the cancellation it caused.
+            var workerError = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.GetBaseException()).FirstOrDefault(e => e is not OperationCanceledException);
+            if (walkError.SourceException is OperationCanceledException && !cancellationToken.IsCancellationRequested && workerError is not null)
+            {
+                ExceptionDispatchInfo.Throw(workerError);
+            }
+
+            walkError.Throw();
         }
 
         foreach (var w in workers)

@@ -167,6 +167,26 @@ public sealed class RepositoryReuseTests : IAsyncLifetime
         await using var alone = await RepositoryLock.AcquireAsync(repositories[0], exclusive: true, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task A_pack_that_cannot_be_written_fails_the_backup_with_that_error_not_a_cancellation()
+    {
+        var repository = await OpenAsync();
+
+        // Many chunks: the first reaches a blob worker, which fails, while the file is still being read.
+        var big = new byte[32 << 20];
+        new Random(7).NextBytes(big);
+        await File.WriteAllBytesAsync(Path.Combine(Source, "big"), big);
+
+        // data/ is a file: no pack can be staged there (root ignores permission bits, so they would not do).
+        var data = Path.Combine(RepositoryPath, "data");
+        Directory.Delete(data, recursive: true);
+        await File.WriteAllTextAsync(data, "not a directory");
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => BackupAsync(repository));
+        Assert.IsNotAssignableFrom<OperationCanceledException>(error);
+        Assert.Contains("data", error.Message);
+    }
+
     private async Task<CoreRepository> OpenAsync() =>
         await CoreRepository.OpenAsync(new LocalBackend(RepositoryPath), Password, CancellationToken.None);
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Backup.Core.FileSystem;
 
 namespace Backup.Core.Model;
@@ -203,41 +202,75 @@ public readonly record struct GoTime(long UnixSeconds, uint Nanoseconds, int Off
     /// <summary>Go's RFC3339Nano form: fraction without trailing zeros (no dot when zero), <c>Z</c> for offset 0.</summary>
     public override string ToString()
     {
+        // Written into a stack buffer: a tree of a thousand nodes formats three thousand of these.
+        Span<char> b = stackalloc char[48];
         var local = LocalSeconds;
         var days = FloorDiv(local, SecondsPerDay);
         var (year, month, day) = CivilFromDays(days);
         var timeOfDay = local - (days * SecondsPerDay);
 
-        var b = new System.Text.StringBuilder(35);
+        var i = 0;
         if (year < 0)
         {
-            b.Append('-');
+            b[i++] = '-';
         }
 
-        b.Append(Math.Abs(year).ToString("D4", CultureInfo.InvariantCulture));
-        b.Append('-').Append(Two(month)).Append('-').Append(Two(day));
-        b.Append('T').Append(Two((int)(timeOfDay / 3600))).Append(':').Append(Two((int)(timeOfDay / 60 % 60)))
-            .Append(':').Append(Two((int)(timeOfDay % 60)));
+        i += Digits(b[i..], Math.Abs((long)year), 4);
+        b[i++] = '-';
+        i += Digits(b[i..], month, 2);
+        b[i++] = '-';
+        i += Digits(b[i..], day, 2);
+        b[i++] = 'T';
+        i += Digits(b[i..], timeOfDay / 3600, 2);
+        b[i++] = ':';
+        i += Digits(b[i..], timeOfDay / 60 % 60, 2);
+        b[i++] = ':';
+        i += Digits(b[i..], timeOfDay % 60, 2);
         if (Nanoseconds != 0)
         {
-            b.Append('.').Append(Nanoseconds.ToString("D9", CultureInfo.InvariantCulture).TrimEnd('0'));
+            b[i++] = '.';
+            i += Digits(b[i..], Nanoseconds, 9);
+            while (b[i - 1] == '0')
+            {
+                i--;
+            }
         }
 
         if (OffsetSeconds == 0)
         {
-            b.Append('Z');
+            b[i++] = 'Z';
         }
         else
         {
             // Go prints whole minutes of the offset and drops its seconds.
             var minutes = Math.Abs(OffsetSeconds) / 60;
-            b.Append(OffsetSeconds < 0 ? '-' : '+').Append(Two(minutes / 60)).Append(':').Append(Two(minutes % 60));
+            b[i++] = OffsetSeconds < 0 ? '-' : '+';
+            i += Digits(b[i..], minutes / 60, 2);
+            b[i++] = ':';
+            i += Digits(b[i..], minutes % 60, 2);
         }
 
-        return b.ToString();
+        return new string(b[..i]);
     }
 
-    private static string Two(int value) => value.ToString("D2", CultureInfo.InvariantCulture);
+    /// <summary>Writes a non-negative number with at least <paramref name="width"/> digits (leading zeros); returns how many.</summary>
+    private static int Digits(Span<char> destination, long value, int width)
+    {
+        var count = 1;
+        for (var rest = value / 10; rest > 0; rest /= 10)
+        {
+            count++;
+        }
+
+        count = Math.Max(count, width);
+        for (var k = count - 1; k >= 0; k--)
+        {
+            destination[k] = (char)('0' + (value % 10));
+            value /= 10;
+        }
+
+        return count;
+    }
 
     private static int OffsetAt(TimeZoneInfo zone, long unixSeconds)
     {

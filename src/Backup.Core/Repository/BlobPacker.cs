@@ -94,17 +94,9 @@ public sealed class BlobPacker : IAsyncDisposable
             var sealedLength = _repository.Key.Seal(payload[..payloadLength], buffer);
             lock (_packLock)
             {
-                var slot = (int)type;
-                var pack = _open[slot] ??= OpenPack.Create(_repository.Backend, type);
+                var pack = OpenPackLocked(type);
                 pack.Writer.Add(id, buffer.AsSpan(0, sealedLength), uncompressedLength);
-                Interlocked.Add(ref BytesAdded, plaintext.Length);
-                Interlocked.Add(ref BytesAddedPacked, sealedLength);
-                if (type == BlobType.Data) DataBlobsAdded++; else TreeBlobsAdded++;
-                if (pack.Writer.Size >= _packSize)
-                {
-                    full = pack;
-                    _open[slot] = null;
-                }
+                full = AddedLocked(type, pack, plaintext.Length, sealedLength);
             }
         }
         finally
@@ -118,6 +110,27 @@ public sealed class BlobPacker : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>The open pack for <paramref name="type"/>, started when there is none. Under <see cref="_packLock"/>.</summary>
+    private OpenPack OpenPackLocked(BlobType type) => _open[(int)type] ??= OpenPack.Create(_repository.Backend, type);
+
+    /// <summary>
+    /// Counts a blob just added to <paramref name="pack"/>; returns the pack when that filled it (it is then no longer
+    /// the open one and is for the caller to upload), otherwise null. Under <see cref="_packLock"/>.
+    /// </summary>
+    private OpenPack? AddedLocked(BlobType type, OpenPack pack, int plainLength, int sealedLength)
+    {
+        Interlocked.Add(ref BytesAdded, plainLength);
+        Interlocked.Add(ref BytesAddedPacked, sealedLength);
+        if (type == BlobType.Data) DataBlobsAdded++; else TreeBlobsAdded++;
+        if (pack.Writer.Size < _packSize)
+        {
+            return null;
+        }
+
+        _open[(int)type] = null;
+        return pack;
     }
 
     /// <summary>
@@ -151,17 +164,9 @@ public sealed class BlobPacker : IAsyncDisposable
         OpenPack? full = null;
         lock (_packLock)
         {
-            var slot = (int)type;
-            var pack = _open[slot] ??= OpenPack.Create(_repository.Backend, type);
+            var pack = OpenPackLocked(type);
             pack.Writer.Add(id, iv, payload, mac, uncompressedLength);
-            Interlocked.Add(ref BytesAdded, plaintext.Length);
-            Interlocked.Add(ref BytesAddedPacked, sealedLength);
-            if (type == BlobType.Data) DataBlobsAdded++; else TreeBlobsAdded++;
-            if (pack.Writer.Size >= _packSize)
-            {
-                full = pack;
-                _open[slot] = null;
-            }
+            full = AddedLocked(type, pack, plaintext.Length, sealedLength);
         }
 
         if (full is not null)

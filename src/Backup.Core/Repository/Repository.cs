@@ -56,9 +56,12 @@ public sealed class Repository
         return new Repository(backend, master, config, keyId);
     }
 
-    public static async Task<Repository> OpenAsync(IBackend backend, ReadOnlyMemory<byte> password, CancellationToken cancellationToken)
+    public static async Task<Repository> OpenAsync(IBackend backend, ReadOnlyMemory<byte> password, CancellationToken cancellationToken) =>
+        await OpenAsync(backend, password, await backend.LoadAsync(FileType.Config, "config", 0, 0, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Opens the repository whose config file, as read by the caller, is <paramref name="sealedConfig"/>.</summary>
+    public static async Task<Repository> OpenAsync(IBackend backend, ReadOnlyMemory<byte> password, byte[] sealedConfig, CancellationToken cancellationToken)
     {
-        var sealedConfig = await backend.LoadAsync(FileType.Config, "config", 0, 0, cancellationToken).ConfigureAwait(false);
         var tried = 0;
         await foreach (var entry in backend.ListAsync(FileType.Key, cancellationToken).ConfigureAwait(false))
         {

@@ -46,7 +46,7 @@ public sealed class OpenRepositories
             return new Lease(this, new Entry(kept.Repository, sealedConfig, passwordHash), reused: true);
         }
 
-        var repository = await Repository.OpenAsync(backend, password, cancellationToken).ConfigureAwait(false);
+        var repository = await Repository.OpenAsync(backend, password, sealedConfig, cancellationToken).ConfigureAwait(false);
         return new Lease(this, new Entry(repository, sealedConfig, passwordHash), reused: false);
     }
 

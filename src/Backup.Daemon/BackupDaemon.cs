@@ -203,7 +203,7 @@ public sealed class BackupDaemon
                 timer.Mark("commit");
             }
 
-            _log.ForContext("Job", job.Name).Debug("job {Job}: {Phases}", job.Name, timer.ToString());
+            _log.ForContext("Job", job.Name).Debug("job {Job}: {Phases}", job.Name, timer);
 
             var stats = summary.Stats;
             return new JobOutcome

@@ -44,12 +44,13 @@ internal sealed class GoJsonWriter
     /// <summary>A time as Go's <c>Time.MarshalJSON</c> writes it; Go refuses years outside 0000..9999.</summary>
     public void Time(GoTime value, string field)
     {
-        if (value.Year is < 0 or > 9999)
+        if (!value.HasFourDigitYear)
         {
             throw new InvalidOperationException($"{field} {value} has a year outside 0000..9999, which Go cannot write in JSON");
         }
 
-        Quoted(value.ToString());
+        Span<char> text = stackalloc char[GoTime.MaxFormattedLength];
+        Quoted(text[..value.Format(text)]);
     }
 
     public void Id(Id value)
@@ -101,7 +102,7 @@ internal sealed class GoJsonWriter
         Raw("]"u8);
     }
 
-    private void Quoted(string ascii)
+    private void Quoted(ReadOnlySpan<char> ascii)
     {
         var span = _buffer.GetSpan(ascii.Length + 2);
         span[0] = (byte)'"';

@@ -19,6 +19,10 @@ public readonly record struct GoTime(long UnixSeconds, uint Nanoseconds, int Off
     private const long FirstZoneLookup = -62_135_596_800 + SecondsPerDay;
     private const long LastZoneLookup = 253_402_300_799 - SecondsPerDay;
 
+    // 0000-01-01T00:00:00 (year 0 is a leap year) and 9999-12-31T23:59:59, in seconds of local time.
+    private const long FirstLocalOfYear0 = -62_167_219_200;
+    private const long LastLocalOfYear9999 = 253_402_300_799;
+
     /// <summary>Go's zero time, 0001-01-01T00:00:00Z, written for unset times.</summary>
     public static readonly GoTime Zero = new(-62_135_596_800, 0, 0);
 
@@ -90,8 +94,16 @@ public readonly record struct GoTime(long UnixSeconds, uint Nanoseconds, int Off
     /// </summary>
     public GoTime ClampYear() => ClampYear(null);
 
+    /// <summary>Whether the year in the time's own zone is 0000..9999, the years Go writes in JSON.</summary>
+    internal bool HasFourDigitYear => LocalSeconds is >= FirstLocalOfYear0 and <= LastLocalOfYear9999;
+
     internal GoTime ClampYear(TimeZoneInfo? zone)
     {
+        if (HasFourDigitYear)
+        {
+            return this;
+        }
+
         var local = LocalSeconds;
         var days = FloorDiv(local, SecondsPerDay);
         var (year, month, day) = CivilFromDays(days);
@@ -130,12 +142,18 @@ public readonly record struct GoTime(long UnixSeconds, uint Nanoseconds, int Off
     public static bool TryParse(string? text, out GoTime value)
     {
         value = default;
-        if (text is null || text.Length < 20)
+        return text is not null && TryParse(text.AsSpan(), out value);
+    }
+
+    /// <inheritdoc cref="TryParse(string?, out GoTime)"/>
+    public static bool TryParse(ReadOnlySpan<char> s, out GoTime value)
+    {
+        value = default;
+        if (s.Length < 20)
         {
             return false;
         }
 
-        var s = text.AsSpan();
         if (!Digits(s, 0, 4, out var year) || s[4] != '-' || !Digits(s, 5, 2, out var month) || s[7] != '-'
             || !Digits(s, 8, 2, out var day) || s[10] != 'T' || !Digits(s, 11, 2, out var hour) || s[13] != ':'
             || !Digits(s, 14, 2, out var minute) || s[16] != ':' || !Digits(s, 17, 2, out var second))
@@ -202,8 +220,17 @@ public readonly record struct GoTime(long UnixSeconds, uint Nanoseconds, int Off
     /// <summary>Go's RFC3339Nano form: fraction without trailing zeros (no dot when zero), <c>Z</c> for offset 0.</summary>
     public override string ToString()
     {
-        // Written into a stack buffer: a tree of a thousand nodes formats three thousand of these.
-        Span<char> b = stackalloc char[48];
+        Span<char> text = stackalloc char[MaxFormattedLength];
+        return new string(text[..Format(text)]);
+    }
+
+    /// <summary>The longest text <see cref="Format"/> writes.</summary>
+    internal const int MaxFormattedLength = 48;
+
+    /// <summary>Writes <see cref="ToString"/>'s text, allocating nothing; returns its length.</summary>
+    /// <param name="b">At least <see cref="MaxFormattedLength"/> characters.</param>
+    internal int Format(Span<char> b)
+    {
         var local = LocalSeconds;
         var days = FloorDiv(local, SecondsPerDay);
         var (year, month, day) = CivilFromDays(days);
@@ -250,7 +277,7 @@ public readonly record struct GoTime(long UnixSeconds, uint Nanoseconds, int Off
             i += Digits(b[i..], minutes % 60, 2);
         }
 
-        return new string(b[..i]);
+        return i;
     }
 
     /// <summary>Writes a non-negative number with at least <paramref name="width"/> digits (leading zeros); returns how many.</summary>

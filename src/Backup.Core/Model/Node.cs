@@ -96,7 +96,7 @@ public sealed class Node
         w.Raw("{\"name\":"u8);
         w.String(GoQuote.QuoteName(PathEncoding.Encode(Name)));
         w.Raw(",\"type\":\""u8);
-        w.Raw(System.Text.Encoding.ASCII.GetBytes(Type.ToJsonName()));
+        w.Raw(Type.ToJsonNameUtf8());
         w.Raw("\""u8);
         if (Mode != 0)
         {

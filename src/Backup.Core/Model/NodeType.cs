@@ -31,6 +31,19 @@ public static class NodeTypeNames
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a node type"),
     };
 
+    /// <summary><see cref="ToJsonName"/> in UTF-8.</summary>
+    internal static ReadOnlySpan<byte> ToJsonNameUtf8(this NodeType type) => type switch
+    {
+        NodeType.File => "file"u8,
+        NodeType.Dir => "dir"u8,
+        NodeType.Symlink => "symlink"u8,
+        NodeType.Dev => "dev"u8,
+        NodeType.Chardev => "chardev"u8,
+        NodeType.Fifo => "fifo"u8,
+        NodeType.Socket => "socket"u8,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a node type"),
+    };
+
     /// <summary>Reads a JSON type name; restic compares them exactly, so case matters.</summary>
     public static bool TryParse(string? name, out NodeType type)
     {

@@ -202,4 +202,22 @@ public class GoTimeTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new GoTime(0, 1_000_000_000, 0));
     }
+
+    [Theory]
+    [InlineData(-62_167_219_200L, 0)]
+    [InlineData(-62_167_219_200L, 3600)]
+    [InlineData(-62_167_219_200L, -3600)]
+    [InlineData(253_402_300_799L, 0)]
+    [InlineData(253_402_300_799L, 3600)]
+    [InlineData(253_402_300_799L, -3600)]
+    public void FourDigitYearsEndExactlyWhereTheLocalYearLeaves0000To9999(long localSeconds, int offset)
+    {
+        // The instants one second either side of each bound, in local time of the given offset.
+        foreach (var local in new[] { localSeconds - 1, localSeconds, localSeconds + 1 })
+        {
+            var time = new GoTime(local - offset, 0, offset);
+            Assert.Equal(time.Year is >= 0 and <= 9999, time.HasFourDigitYear);
+            Assert.Equal(time.HasFourDigitYear, time.ClampYear() == time);
+        }
+    }
 }

@@ -736,10 +736,14 @@ public sealed class Archiver
         && parentNode.DeviceId == status.Device
         && (parentNode.Type == NodeType.Dir ? status.Kind == FileKind.Directory : status.Ctime == parentNode.ChangeTime.ToTimespec());
 
-    /// <summary>A file the parent snapshot shows unchanged, with the parent's content list.</summary>
+    /// <summary>
+    /// A file the parent snapshot shows unchanged, with the parent's content list. When the stat gives every
+    /// field the parent's node holds, that node is the new one as it is: its extended attributes cannot have
+    /// changed, since setting or removing one changes the ctime, which is the same.
+    /// </summary>
     private Node? KeepFile(string path, string name, FileStatus status, Node parentNode)
     {
-        var node = TryNewNode(name, path, status);
+        var node = HasSameMetadata(parentNode, status) ? parentNode : TryNewNode(name, path, status);
         if (node is null)
         {
             return null;
@@ -964,6 +968,26 @@ public sealed class Archiver
         && parent.ChangeTime.ToTimespec() == status.Ctime
         && parent.Size == (ulong)status.Size
         && parent.Inode == status.Inode;
+
+    /// <summary>Whether <see cref="NewNode"/> would give a file this parent node's fields, leaving out content and extended attributes.</summary>
+    private bool HasSameMetadata(Node parent, FileStatus status)
+    {
+        if (parent.Type != NodeType.File || parent.Inode != status.Inode || parent.DeviceId != status.Device
+            || parent.Links != status.Links || parent.Mode != GoFileMode.FromUnixMode(status.Mode)
+            || parent.Uid != status.Uid || parent.Gid != status.Gid
+            || parent.LinkTarget is not null || parent.Device != 0 || parent.Subtree is not null || parent.Error is not null)
+        {
+            return false;
+        }
+
+        // The zone's offset at each instant is part of a node time; names follow the account database as it is now.
+        var mtime = GoTime.FromTimespec(status.Mtime, _options.TimeZone);
+        return parent.ModTime == mtime
+            && parent.ChangeTime == GoTime.FromTimespec(status.Ctime, _options.TimeZone)
+            && parent.AccessTime == (_options.WithAtime ? GoTime.FromTimespec(status.Atime, _options.TimeZone) : mtime)
+            && (parent.User ?? "") == (_fs.UserName(status.Uid) ?? "")
+            && (parent.Group ?? "") == (_fs.GroupName(status.Gid) ?? "");
+    }
 
     private bool AllContentKnown(List<Id> content)
     {

@@ -4,17 +4,26 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Backup.Core.Tests.Archiving;
 
-/// <summary>The real filesystem, recording every path the archiver stats or lists.</summary>
+/// <summary>
+/// The real filesystem, recording every path the archiver stats or lists and whose extended attributes it reads;
+/// account names can be made to answer as if an account had been renamed.
+/// </summary>
 internal sealed class CountingFileSystem(IFileSystem inner) : IFileSystem
 {
     public ConcurrentQueue<string> Stats { get; } = new();
 
     public ConcurrentQueue<string> Listings { get; } = new();
 
+    public ConcurrentQueue<string> AttributeReads { get; } = new();
+
+    /// <summary>When set, the user name of every uid.</summary>
+    public Func<uint, string?>? UserNames { get; set; }
+
     public void Reset()
     {
         Stats.Clear();
         Listings.Clear();
+        AttributeReads.Clear();
     }
 
     /// <summary>Every stat'ed or listed path at or below a directory.</summary>
@@ -35,13 +44,17 @@ internal sealed class CountingFileSystem(IFileSystem inner) : IFileSystem
 
     public string ReadLink(string path) => inner.ReadLink(path);
 
-    public IReadOnlyList<ExtendedAttribute> ReadExtendedAttributes(string path) => inner.ReadExtendedAttributes(path);
+    public IReadOnlyList<ExtendedAttribute> ReadExtendedAttributes(string path)
+    {
+        AttributeReads.Enqueue(path);
+        return inner.ReadExtendedAttributes(path);
+    }
 
     public SafeFileHandle OpenRead(string path) => inner.OpenRead(path);
 
     public FileStatus Stat(SafeFileHandle handle) => inner.Stat(handle);
 
-    public string? UserName(uint uid) => inner.UserName(uid);
+    public string? UserName(uint uid) => UserNames is { } names ? names(uid) : inner.UserName(uid);
 
     public string? GroupName(uint gid) => inner.GroupName(gid);
 

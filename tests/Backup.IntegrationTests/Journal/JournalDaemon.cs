@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Backup.IntegrationTests.Daemon;
@@ -13,6 +14,8 @@ namespace Backup.IntegrationTests.Journal;
 public sealed class JournalDaemon : IDisposable
 {
     public const string Job = "watched";
+
+    private const string QueueLengthSysctl = "/proc/sys/fs/fanotify/max_queued_events";
 
     private readonly DaemonFixture _daemon = new();
 
@@ -55,6 +58,57 @@ public sealed class JournalDaemon : IDisposable
         {
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "backupd's change journal did not start:\n" + _daemon.Output);
             Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Start()"/> with a fanotify queue of <paramref name="queueLength"/> events. The kernel reads
+    /// fs.fanotify.max_queued_events when backupd creates its group, and backupd raises it to journal_queue_length
+    /// but never lowers it: so the sysctl is lowered for the start and put back afterwards. It is global; tests that
+    /// use this belong to <see cref="JournalCollection"/>. Replaces the global configuration (backup.yaml).
+    /// </summary>
+    public void Start(int queueLength)
+    {
+        var length = queueLength.ToString(CultureInfo.InvariantCulture);
+        WriteGlobal($"journal_queue_length: {length}\n");
+        var saved = File.ReadAllText(QueueLengthSysctl).Trim();
+        File.WriteAllText(QueueLengthSysctl, length);
+        try
+        {
+            Start();
+        }
+        finally
+        {
+            File.WriteAllText(QueueLengthSysctl, saved);
+        }
+    }
+
+    /// <summary>
+    /// Stops backupd with SIGSTOP until the result is disposed, which sends SIGCONT: meanwhile it reads no events,
+    /// so they queue in the kernel. Returns once every thread of backupd has stopped.
+    /// </summary>
+    public IDisposable Freeze()
+    {
+        // The activator execs into backupd: its pid is backupd's once backupd runs.
+        var pid = _daemon.DaemonPid ?? throw new InvalidOperationException("backupd is not running");
+        Assert.Contains(DaemonFixture.DaemonDll, File.ReadAllText($"/proc/{pid}/cmdline"), StringComparison.Ordinal);
+        _daemon.Signal("STOP");
+        var frozen = new Frozen(_daemon);
+        try
+        {
+            var deadline = System.Diagnostics.Stopwatch.StartNew();
+            while (!Directory.EnumerateDirectories($"/proc/{pid}/task").All(task => ThreadState(task) == 'T'))
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "backupd did not stop on SIGSTOP");
+                Thread.Sleep(10);
+            }
+
+            return frozen;
+        }
+        catch
+        {
+            frozen.Dispose();
+            throw;
         }
     }
 
@@ -106,6 +160,13 @@ public sealed class JournalDaemon : IDisposable
 
     public void Dispose() => _daemon.Dispose();
 
+    /// <summary>The state letter of /proc/PID/task/TID/stat; it follows the command name, which may hold spaces and parentheses.</summary>
+    private static char ThreadState(string task)
+    {
+        var stat = File.ReadAllText(Path.Combine(task, "stat"));
+        return stat[stat.LastIndexOf(')') + 2];
+    }
+
     private static string SnapshotIdOf(string backupJsonOutput) => SnapshotTrees.Summary(backupJsonOutput).GetProperty("snapshot_id").GetString()!;
 
     /// <summary>The tree ID of the source directory inside a snapshot.</summary>
@@ -132,6 +193,12 @@ public sealed class JournalDaemon : IDisposable
                 $"Nodes that differ ({expectedName} vs {actualName}):\n" +
                 SnapshotTrees.Describe(Restic, expectedTree, Restic, actualTree) + "\n" + describe() + "\n--- backupd:\n" + _daemon.Output);
         }
+    }
+
+    /// <summary>Sends SIGCONT to the backupd that <see cref="Freeze"/> stopped.</summary>
+    private sealed class Frozen(DaemonFixture daemon) : IDisposable
+    {
+        public void Dispose() => daemon.Signal("CONT");
     }
 }
 

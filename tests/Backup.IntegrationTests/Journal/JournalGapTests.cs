@@ -10,8 +10,6 @@ namespace Backup.IntegrationTests.Journal;
 [Collection(JournalCollection.Name)]
 public sealed class JournalGapTests
 {
-    private const string Sysctl = "/proc/sys/fs/fanotify/max_queued_events";
-
     [RequiresRootFact("restic", "mkfs.ext4", "losetup", "systemd-socket-activate")]
     public void An_overflowing_event_queue_is_a_full_scan_with_that_reason()
     {
@@ -30,40 +28,27 @@ public sealed class JournalGapTests
 
     private static void CheckOverflow(LoopFilesystem filesystem, int seed)
     {
-        var saved = File.ReadAllText(Sysctl).Trim();
-        try
+        using var workload = new Workload(filesystem.MountPoint, seed);
+        workload.Populate(100);
+        using var daemon = new JournalDaemon(filesystem.MountPoint);
+        daemon.Start(queueLength: 16);
+        Assert.Equal("full", daemon.Run().ScanKind);
+
+        var overflowed = false;
+        for (var round = 0; round < 4 && !overflowed; round++)
         {
-            using var workload = new Workload(filesystem.MountPoint, seed);
-            workload.Populate(100);
-            using var daemon = new JournalDaemon(filesystem.MountPoint);
-
-            // The queue length is read when backupd creates its group; it raises it to its setting, never lowers it.
-            daemon.WriteGlobal("journal_queue_length: 16\n");
-            File.WriteAllText(Sysctl, "16");
-            daemon.Start();
-            File.WriteAllText(Sysctl, saved);
-            Assert.Equal("full", daemon.Run().ScanKind);
-
-            var overflowed = false;
-            for (var round = 0; round < 4 && !overflowed; round++)
+            workload.Apply(400);
+            var run = daemon.Run();
+            overflowed = run.ScanKind == "full";
+            if (overflowed)
             {
-                workload.Apply(400);
-                var run = daemon.Run();
-                overflowed = run.ScanKind == "full";
-                if (overflowed)
-                {
-                    Assert.Contains("overflowed", run.Reason);
-                }
-
-                daemon.AssertSameAsFullScans(run.SnapshotId, $"overflow round {round}: {run.ScanKind} ({run.Reason})", () => workload.Describe());
+                Assert.Contains("overflowed", run.Reason);
             }
 
-            Assert.True(overflowed, "400 changes never overflowed a 16-event queue:\n" + daemon.Daemon.Output);
+            daemon.AssertSameAsFullScans(run.SnapshotId, $"overflow round {round}: {run.ScanKind} ({run.Reason})", () => workload.Describe());
         }
-        finally
-        {
-            File.WriteAllText(Sysctl, saved);
-        }
+
+        Assert.True(overflowed, "400 changes never overflowed a 16-event queue:\n" + daemon.Daemon.Output);
     }
 
     [RequiresRootFact("restic", "mkfs.ext4", "losetup", "systemd-socket-activate")]

@@ -2,17 +2,19 @@
 # Measures backupd's change journal: what a backup after a small change costs as the tree grows,
 # what the watcher costs a busy writer, and how much memory the daemon keeps while it watches.
 #
-#   scripts/journal-benchmark.sh [--sizes LIST] [--workdir DIR] [--changes N] [--creates N]
+#   scripts/journal-benchmark.sh [--sizes LIST] [--workdir DIR] [--changes N] [--runs N] [--creates N]
 #                                [--repeats N] [--image-size SIZE] [--seed N] [--keep]
 #
 # Runs as root: the trees live on a loop-mounted ext4 image of their own under DIR (default
 # /work/bench-data/journal), so backupd marks only that filesystem. For each tree size in LIST
 # (default 50000,100000,200000,500000 files of 0-8 KiB, 100 per directory):
 #   - backupd starts with one job on the tree and runs it once (the first run is always a full scan);
-#   - N files (default 100) get a few bytes appended, then three backups are timed, each after its
-#     own N changed files: (a) backupctl run JOB --wait --json (journal-driven), (b) the same with
-#     --full (our full scan: metadata compare), (c) restic backup of the tree, whose parent snapshot
-#     is the tree as it was just before those changes, so every backup sees exactly N changed files.
+#   - three kinds of backup are timed, --runs times each (default 3), each after its own N changed files
+#     (default 100, a few bytes appended): (a) backupctl run JOB --wait --json (journal-driven), (b) the
+#     same with --full (our full scan: metadata compare), (c) restic backup of the tree, whose parent
+#     snapshot is the tree as it was just before those changes, so every backup sees exactly N changed
+#     files. The tables show each kind's median run; the first journal run after the daemon's initial
+#     run (code not yet used in this process) is shown beside it.
 # Then a workload that creates --creates files (default 200000) in an empty directory of the same
 # filesystem is timed (median of --repeats runs, default 3) without backupd and with backupd
 # watching it. The daemon's VmRSS, private memory and VmHWM are sampled after every step and during
@@ -29,6 +31,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 sizes=50000,100000,200000,500000
 workdir=/work/bench-data/journal
 changes=100
+runs=3
 creates=200000
 repeats=3
 image_size=8G
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
         --sizes) sizes="$2"; shift 2 ;;
         --workdir) workdir="$2"; shift 2 ;;
         --changes) changes="$2"; shift 2 ;;
+        --runs) runs="$2"; shift 2 ;;
         --creates) creates="$2"; shift 2 ;;
         --repeats) repeats="$2"; shift 2 ;;
         --image-size) image_size="$2"; shift 2 ;;
@@ -51,9 +55,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 IFS=, read -r -a size_list <<<"$sizes"
-for n in "${size_list[@]}" "$changes" "$creates" "$repeats" "$seed"; do
+for n in "${size_list[@]}" "$changes" "$runs" "$creates" "$repeats" "$seed"; do
     if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -eq 0 ]; then
-        echo "journal-benchmark.sh: sizes, --changes, --creates, --repeats and --seed take whole numbers above 0 (got '$n')" >&2
+        echo "journal-benchmark.sh: sizes, --changes, --runs, --creates, --repeats and --seed take whole numbers above 0 (got '$n')" >&2
         exit 2
     fi
 done
@@ -294,6 +298,18 @@ backupctl_run() {
         "${visited[$key]}" "${changed[$key]}" "${load[$key]}"
 }
 
+# take_median KEY: the timed runs KEY-1 … KEY-RUNS become KEY, as the run with the median wall time
+# (the lower middle one for an even count); KEY-all lists every run's wall time.
+take_median() {
+    local key="$1" i field chosen
+    chosen=$(for i in $(seq 1 "$runs"); do echo "${wall[$key-$i]} $i"; done | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | cut -d' ' -f2)
+    for field in wall cpu dcpu load run_secs kind reason visited changed result; do
+        local -n values="$field"
+        values[$key]="${values[$key-$chosen]:-}"
+    done
+    wall[$key-all]=$(for i in $(seq 1 "$runs"); do printf '%s ' "${wall[$key-$i]}"; done)
+}
+
 # restic_backup KEY REPO TREE: one timed restic backup; its "Files:" line says what it found changed.
 restic_backup() {
     local key="$1" repo="$2" tree="$3" rc=0 e u s m
@@ -340,25 +356,38 @@ for n in "${size_list[@]}"; do
     sample_memory "between runs" "$n files: after the initial (full) run"
 
     find "$tree" >/dev/null
-    "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + 1))" >"$logs/mutated-$n-1.txt"
-    backupctl_run "journal-$n" "$job"
-    sample_memory "between runs" "$n files: after the journal run"
-    if [ "${kind[journal-$n]}" != journal ]; then
-        odd+=("journal-$n: the run after $changes changes scanned \"${kind[journal-$n]}\": ${reason[journal-$n]}")
-    fi
+    round=0
+    for i in $(seq 1 "$runs"); do
+        round=$((round + 1))
+        "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + round))" >"$logs/mutated-$n-$round.txt"
+        backupctl_run "journal-$n-$i" "$job"
+        if [ "${kind[journal-$n-$i]}" != journal ]; then
+            odd+=("journal-$n-$i: the run after $changes changes scanned \"${kind[journal-$n-$i]}\": ${reason[journal-$n-$i]}")
+        fi
+    done
+    sample_memory "between runs" "$n files: after the journal runs"
+    take_median "journal-$n"
 
-    "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + 2))" >"$logs/mutated-$n-2.txt"
-    backupctl_run "full-$n" "$job" --full
-    sample_memory "between runs" "$n files: after the --full run"
-    if [ "${kind[full-$n]}" != full ]; then
-        odd+=("full-$n: the run with --full scanned \"${kind[full-$n]}\"")
-    fi
+    for i in $(seq 1 "$runs"); do
+        round=$((round + 1))
+        "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + round))" >"$logs/mutated-$n-$round.txt"
+        backupctl_run "full-$n-$i" "$job" --full
+        if [ "${kind[full-$n-$i]}" != full ]; then
+            odd+=("full-$n-$i: the run with --full scanned \"${kind[full-$n-$i]}\"")
+        fi
+    done
+    sample_memory "between runs" "$n files: after the --full runs"
+    take_median "full-$n"
 
-    # restic's first backup comes now, so that its parent snapshot holds the first two rounds of
-    # changes and its timed backup, like ours, sees only the last one.
+    # restic's first backup comes now, so that its parent snapshot holds the rounds of changes before
+    # and each timed backup, like ours, sees only its own.
     restic_backup "restic-initial-$n" "$repos/restic-$job" "$tree"
-    "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + 3))" >"$logs/mutated-$n-3.txt"
-    restic_backup "restic-$n" "$repos/restic-$job" "$tree"
+    for i in $(seq 1 "$runs"); do
+        round=$((round + 1))
+        "$tree_tool" mutate "$tree" "$n" "$changes" "$((seed * 1000 + round))" >"$logs/mutated-$n-$round.txt"
+        restic_backup "restic-$n-$i" "$repos/restic-$job" "$tree"
+    done
+    take_median "restic-$n"
     sample_memory "between runs" "$n files: after restic's backups (backupd idle)"
 
     stop_daemon
@@ -462,15 +491,21 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     echo "- load before: ${load_before#*load average: }; after: ${load_after#*load average: }"
     echo "- page caches were not dropped; each tree was walked once (find) before the timed steps"
     echo
-    echo "| files | directories | journal | journal (in daemon) | directories visited | full scan | restic | restic / journal | full / journal | load (journal, full, restic) |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| files | directories | journal | journal (in daemon) | directories visited | full scan | restic | restic / journal | full / journal | first journal run | load (journal, full, restic) |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for n in "${size_list[@]}"; do
-        echo "| $n | ${dirs_of[$n]} | ${wall[journal-$n]} s | ${run_secs[journal-$n]} s | ${visited[journal-$n]} | ${wall[full-$n]} s | ${wall[restic-$n]} s | $(ratio "${wall[restic-$n]}" "${wall[journal-$n]}") | $(ratio "${wall[full-$n]}" "${wall[journal-$n]}") | ${load[journal-$n]}, ${load[full-$n]}, ${load[restic-$n]} |"
+        echo "| $n | ${dirs_of[$n]} | ${wall[journal-$n]} s | ${run_secs[journal-$n]} s | ${visited[journal-$n]} | ${wall[full-$n]} s | ${wall[restic-$n]} s | $(ratio "${wall[restic-$n]}" "${wall[journal-$n]}") | $(ratio "${wall[full-$n]}" "${wall[journal-$n]}") | ${wall[journal-$n-1]} s | ${load[journal-$n]}, ${load[full-$n]}, ${load[restic-$n]} |"
     done
     echo
-    echo "Wall seconds of one process under GNU time: \`backupctl run JOB --wait --json\` (journal), the same with"
-    echo "\`--full\` (full scan), \`restic backup TREE\`. \"In daemon\" is the run's own started-to-ended time from its"
-    echo "record. Load is the 1-minute load average just before each step."
+    echo "Wall seconds of one process under GNU time, the median of $runs runs of each kind, each after its own"
+    echo "$changes changed files: \`backupctl run JOB --wait --json\` (journal), the same with \`--full\` (full scan),"
+    echo "\`restic backup TREE\`. \"In daemon\" is the median run's own started-to-ended time from its record."
+    echo "\"First journal run\" is the first run after the daemon's initial one, whose code paths the process had"
+    echo "not run yet. Load is the 1-minute load average just before each step. Every run's wall time:"
+    echo
+    for n in "${size_list[@]}"; do
+        echo "- $n files: journal ${wall[journal-$n-all]}s; full ${wall[full-$n-all]}s; restic ${wall[restic-$n-all]}s"
+    done
     echo
     echo "| files | journal CPU | full scan CPU | restic CPU | scan kinds (journal, full) | changed/new files seen (journal, full, restic) | first backup: ours, restic | tree generated in |"
     echo "|---:|---:|---:|---:|---|---|---|---:|"
@@ -505,9 +540,9 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     echo "Targets (reported, not asserted):"
     first="${size_list[0]}"
     last="${size_list[${#size_list[@]}-1]}"
-    echo "- journal backup flat as the tree grows: ${wall[journal-$first]} s at $first files, ${wall[journal-$last]} s at $last files (in the daemon: ${run_secs[journal-$first]} s, ${run_secs[journal-$last]} s)"
+    echo "- journal backup flat as the tree grows: ${wall[journal-$first]} s at $first files, ${wall[journal-$last]} s at $last files (in the daemon: ${run_secs[journal-$first]} s, ${run_secs[journal-$last]} s; medians of $runs runs)"
     if [ -n "${wall[journal-200000]:-}" ]; then
-        echo "- at least 50 times faster than restic at 200,000 files: $(ratio "${wall[restic-200000]}" "${wall[journal-200000]}") times"
+        echo "- at least 50 times faster than restic at 200,000 files: $(ratio "${wall[restic-200000]}" "${wall[journal-200000]}") times (medians; the first journal run: $(ratio "${wall[restic-200000]}" "${wall[journal-200000-1]}") times)"
     fi
     echo "- watcher overhead on creating $creates files at most 5 %: $overhead %"
     echo "- daemon memory while watching under 100 MB: $(mb "${max_rss[watching]}") MB watching only; $(mb "${max_rss[between runs]}") MB between runs, after backups"

@@ -27,6 +27,22 @@ internal sealed class GoJsonWriter
 
     public void String(string value) => GoJson.WriteString(_buffer, value);
 
+    /// <summary>Writes a name <see cref="GoQuote.IsPlain(ReadOnlySpan{char})"/> says is plain, and returns true; else writes nothing.</summary>
+    public bool TryPlainString(string value)
+    {
+        if (!GoQuote.IsPlain(value))
+        {
+            return false;
+        }
+
+        var span = _buffer.GetSpan(value.Length + 2);
+        span[0] = (byte)'"';
+        System.Text.Encoding.ASCII.GetBytes(value, span[1..]);
+        span[value.Length + 1] = (byte)'"';
+        _buffer.Advance(value.Length + 2);
+        return true;
+    }
+
     public void Number(ulong value)
     {
         var span = _buffer.GetSpan(20);

@@ -11,6 +11,20 @@ public static class GoQuote
 {
     private const string LowerHex = "0123456789abcdef";
 
+    // Printable ASCII but " \ < > &: what strconv.Quote and Go's JSON encoder (which escapes < > & for HTML) leave as it is.
+    private const string Plain = " !#$%'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    private static readonly SearchValues<char> PlainCharacters = SearchValues.Create(Plain);
+    private static readonly SearchValues<byte> PlainBytes = SearchValues.Create(Encoding.ASCII.GetBytes(Plain));
+
+    /// <summary>
+    /// Whether a name is written as it is, both by <see cref="QuoteName"/> and inside a JSON string, and so read
+    /// back as it is: printable ASCII other than <c>" \ &lt; &gt; &amp;</c>, as most file names are.
+    /// </summary>
+    internal static bool IsPlain(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(PlainCharacters);
+
+    /// <inheritdoc cref="IsPlain(ReadOnlySpan{char})"/>
+    internal static bool IsPlain(ReadOnlySpan<byte> utf8) => !utf8.ContainsAnyExcept(PlainBytes);
+
     /// <summary>Quotes raw name bytes exactly as Go 1.19's <c>strconv.Quote</c> does, minus the quotes.</summary>
     public static string QuoteName(ReadOnlySpan<byte> rawName)
     {

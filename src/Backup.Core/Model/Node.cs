@@ -94,7 +94,11 @@ public sealed class Node
     internal void Write(GoJsonWriter w)
     {
         w.Raw("{\"name\":"u8);
-        w.String(GoQuote.QuoteName(PathEncoding.Encode(Name)));
+        if (!w.TryPlainString(Name))
+        {
+            w.String(GoQuote.QuoteName(PathEncoding.Encode(Name)));
+        }
+
         w.Raw(",\"type\":\""u8);
         w.Raw(Type.ToJsonNameUtf8());
         w.Raw("\""u8);
@@ -200,6 +204,7 @@ public sealed class Node
     internal static Node Read(ref Utf8JsonReader reader, string where)
     {
         string? quotedName = null;
+        string? plainName = null;
         try
         {
             GoJsonFields.ExpectStartObject(ref reader, where);
@@ -210,7 +215,10 @@ public sealed class Node
             {
                 switch (GoJsonFields.Key(ref reader))
                 {
-                    case "name": quotedName = GoJsonFields.String(ref reader, "name", quotedName); break;
+                    case "name":
+                        quotedName = GoJsonFields.String(ref reader, "name", quotedName);
+                        plainName = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && GoQuote.IsPlain(reader.ValueSpan) ? quotedName : null;
+                        break;
                     case "type": type = GoJsonFields.String(ref reader, "type", type); break;
                     case "mode": node.Mode = GoJsonFields.UInt32(ref reader, "mode", node.Mode); break;
                     case "mtime": node.ModTime = GoJsonFields.Time(ref reader, "mtime", node.ModTime); break;
@@ -236,7 +244,7 @@ public sealed class Node
             }
 
             // Like restic: the name is Go-unquoted after decoding, and raw link target bytes win.
-            node.Name = PathEncoding.Decode(GoQuote.UnquoteName(quotedName ?? string.Empty));
+            node.Name = plainName ?? PathEncoding.Decode(GoQuote.UnquoteName(quotedName ?? string.Empty));
             if (!NodeTypeNames.TryParse(type, out var nodeType))
             {
                 throw new FormatException(type is null ? "it has no type" : $"its type \"{type}\" is unknown");

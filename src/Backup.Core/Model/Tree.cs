@@ -127,12 +127,18 @@ public sealed class Tree
     public Node? Find(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var raw = PathEncoding.Encode(name);
+        byte[]? raw = null;
+        var ascii = System.Text.Ascii.IsValid(name);
         int lo = 0, hi = Nodes.Count - 1;
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
-            var c = PathEncoding.Encode(Nodes[mid].Name).AsSpan().SequenceCompareTo(raw);
+            var other = Nodes[mid].Name;
+
+            // Names are ordered by their bytes; between two ASCII names that is the order of their characters.
+            var c = ascii && System.Text.Ascii.IsValid(other)
+                ? string.CompareOrdinal(other, name)
+                : PathEncoding.Encode(other).AsSpan().SequenceCompareTo(raw ??= PathEncoding.Encode(name));
             if (c == 0)
             {
                 return Nodes[mid];

@@ -62,4 +62,31 @@ public class GoJsonTests
         Assert.Equal(Encoding.UTF8.GetBytes(text.ToString()), utf8.WrittenSpan.ToArray());
         Assert.Equal("\"x\\u003c\\u2028\\ufffd\U0001F600ü\\n\\\"\"", text.ToString());
     }
+
+    [Fact]
+    public void PlainStringsAreWrittenAsNodeNamesAreAndOnlyThose()
+    {
+        // Every ASCII character and a few others, alone and inside a name: the shortcut writes exactly what quoting
+        // the name for Go and then for JSON writes, and takes only printable ASCII other than " \ < > &.
+        var characters = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).Concat(["\u00e9", "\uE000", "\U0001F600", "\uDCFF"]);
+        foreach (var c in characters)
+        {
+            foreach (var name in new[] { c, "a" + c + "b" })
+            {
+                var plain = new GoJsonWriter();
+                var quoted = new GoJsonWriter();
+                quoted.String(GoQuote.QuoteName(PathEncoding.Encode(name)));
+                var expectPlain = c.Length == 1 && c[0] is >= ' ' and <= '~' and not ('"' or '\\' or '<' or '>' or '&');
+                Assert.Equal(expectPlain, plain.TryPlainString(name));
+                if (expectPlain)
+                {
+                    Assert.Equal(quoted.WrittenSpan.ToArray(), plain.WrittenSpan.ToArray());
+                }
+                else
+                {
+                    Assert.Equal(0, plain.WrittenSpan.Length);
+                }
+            }
+        }
+    }
 }

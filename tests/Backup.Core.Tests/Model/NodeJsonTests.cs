@@ -235,4 +235,23 @@ public class NodeJsonTests
 
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void EveryAsciiCharacterInANameSurvivesWritingAndReading()
+    {
+        // Plain names take a shortcut both ways; the others are quoted for Go and for JSON.
+        foreach (var c in Enumerable.Range(0, 128).Select(c => (char)c).Concat(['\u00e9', '\uE000']))
+        {
+            var name = "a" + c + "b";
+            var json = new Node { Name = name, Type = NodeType.File, Content = [] }.ToJson();
+            Assert.Equal(name, Node.Parse(json).Name);
+            if (GoQuote.IsPlain(name))
+            {
+                Assert.StartsWith("{\"name\":\"" + name + "\"", Encoding.UTF8.GetString(json), StringComparison.Ordinal);
+            }
+        }
+
+        var notUtf8 = PathEncoding.Decode([0x61, 0xff]);
+        Assert.Equal(notUtf8, Node.Parse(new Node { Name = notUtf8, Type = NodeType.File, Content = [] }.ToJson()).Name);
+    }
 }

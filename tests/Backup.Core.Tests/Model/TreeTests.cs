@@ -104,6 +104,24 @@ public class TreeTests
     }
 
     [Fact]
+    public void FindMixesAsciiAndOtherNamesInByteOrder()
+    {
+        // UTF-16 puts the supplementary character before U+E000 and UTF-8 after it; ASCII names sit between.
+        string[] names = ["A", "a", "a\uE000", "a\U0001F600", "ab", "b", "\uE000", "\U0001F600", "~", PathEncoding.Decode([0x7e, 0xff])];
+        var tree = Tree.Parse(new Tree([.. names.Reverse().Select(File)]).Serialize());
+
+        foreach (var name in names)
+        {
+            Assert.Equal(name, tree.Find(name)?.Name);
+        }
+
+        foreach (var absent in new[] { "0", "B", "a\u00e9", "aa", "c", "\uE001", "\U0001F601", "~~" })
+        {
+            Assert.Null(tree.Find(absent));
+        }
+    }
+
+    [Fact]
     public void ParseIsTolerantLikeGo()
     {
         var tree = Tree.Parse("""{"Nodes":[{"name":"a","type":"file","content":[]}],"extra":{"nodes":1}}"""u8);

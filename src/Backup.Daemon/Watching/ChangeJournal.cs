@@ -607,7 +607,12 @@ public sealed class ChangeJournal : IDisposable
         }
     }
 
-    /// <summary>Writes what the reader gathered in one transaction; objects reported without a directory are resolved here.</summary>
+    /// <summary>
+    /// Writes what the reader gathered in one transaction; objects reported without a directory are resolved here.
+    /// A batch that cannot be written is gone from memory too, so it becomes a gap, written with the next batch that
+    /// can be: whichever caller saw the failure (the flusher, a cut, shutdown), no later run trusts the journal
+    /// across it, even if the run that saw it fails and never commits its cut.
+    /// </summary>
     private void Flush()
     {
         lock (_flushLock)
@@ -618,62 +623,75 @@ public sealed class ChangeJournal : IDisposable
                 return;
             }
 
-            Dictionary<Fsid, WatchedFilesystem> byFsid;
-            lock (_watchLock)
+            try
             {
-                byFsid = new Dictionary<Fsid, WatchedFilesystem>(_byFsid);
+                Write(batch);
             }
-
-            var directories = new List<(long, byte[], DirtyFlags, string?)>();
-            foreach (var ((fsid, handle), flags) in batch.Directories)
+            catch (Exception e)
             {
-                if (byFsid.GetValueOrDefault(fsid) is { } fs)
-                {
-                    directories.Add((fs.FsId, handle.ToArray(), flags, null));
-                }
+                _pending.AddGap($"writing the change journal failed: {e.Message}");
+                throw;
             }
-
-            var paths = new List<(long, string, DirtyFlags)>();
-            var inodes = new List<(long, ulong, ulong)>();
-            var gaps = new List<(long, string)>();
-            foreach (var group in batch.Inodes.GroupBy(i => i.Fsid))
-            {
-                if (byFsid.GetValueOrDefault(group.Key) is not { } fs)
-                {
-                    continue;
-                }
-
-                using var resolver = new HandleResolver(fs.MarkPath);
-                foreach (var (_, handle) in group)
-                {
-                    var inode = resolver.ResolveInode(handle);
-                    switch (inode.Status)
-                    {
-                        case ResolutionStatus.Deleted:
-                            break;
-                        case ResolutionStatus.Ok or ResolutionStatus.Unreachable when inode.Inode != 0:
-                            inodes.Add((fs.FsId, inode.Device, inode.Inode));
-                            if (inode.Status == ResolutionStatus.Ok)
-                            {
-                                var path = fs.ToFilesystemPath(inode.Path!);
-                                paths.Add((fs.FsId, inode.IsDirectory ? path : JournalPaths.Parent(path), DirtyFlags.Children | (inode.IsDirectory ? DirtyFlags.Self : 0)));
-                            }
-
-                            break;
-                        default:
-                            gaps.Add((fs.FsId, $"a changed object on {fs.MarkPath} could not be located ({inode.Status.ToString().ToLowerInvariant()})"));
-                            break;
-                    }
-                }
-            }
-
-            if (batch.Gap is { } gap)
-            {
-                gaps.AddRange(byFsid.Values.Select(fs => (fs.FsId, gap)));
-            }
-
-            _store.Record(directories, paths, inodes, gaps, _clock.Now);
         }
+    }
+
+    private void Write(PendingBatch batch)
+    {
+        Dictionary<Fsid, WatchedFilesystem> byFsid;
+        lock (_watchLock)
+        {
+            byFsid = new Dictionary<Fsid, WatchedFilesystem>(_byFsid);
+        }
+
+        var directories = new List<(long, byte[], DirtyFlags, string?)>();
+        foreach (var ((fsid, handle), flags) in batch.Directories)
+        {
+            if (byFsid.GetValueOrDefault(fsid) is { } fs)
+            {
+                directories.Add((fs.FsId, handle.ToArray(), flags, null));
+            }
+        }
+
+        var paths = new List<(long, string, DirtyFlags)>();
+        var inodes = new List<(long, ulong, ulong)>();
+        var gaps = new List<(long, string)>();
+        foreach (var group in batch.Inodes.GroupBy(i => i.Fsid))
+        {
+            if (byFsid.GetValueOrDefault(group.Key) is not { } fs)
+            {
+                continue;
+            }
+
+            using var resolver = new HandleResolver(fs.MarkPath);
+            foreach (var (_, handle) in group)
+            {
+                var inode = resolver.ResolveInode(handle);
+                switch (inode.Status)
+                {
+                    case ResolutionStatus.Deleted:
+                        break;
+                    case ResolutionStatus.Ok or ResolutionStatus.Unreachable when inode.Inode != 0:
+                        inodes.Add((fs.FsId, inode.Device, inode.Inode));
+                        if (inode.Status == ResolutionStatus.Ok)
+                        {
+                            var path = fs.ToFilesystemPath(inode.Path!);
+                            paths.Add((fs.FsId, inode.IsDirectory ? path : JournalPaths.Parent(path), DirtyFlags.Children | (inode.IsDirectory ? DirtyFlags.Self : 0)));
+                        }
+
+                        break;
+                    default:
+                        gaps.Add((fs.FsId, $"a changed object on {fs.MarkPath} could not be located ({inode.Status.ToString().ToLowerInvariant()})"));
+                        break;
+                }
+            }
+        }
+
+        if (batch.Gap is { } gap)
+        {
+            gaps.AddRange(byFsid.Values.Select(fs => (fs.FsId, gap)));
+        }
+
+        _store.Record(directories, paths, inodes, gaps, _clock.Now);
     }
 
     private void MountLoop()

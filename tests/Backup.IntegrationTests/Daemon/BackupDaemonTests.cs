@@ -55,13 +55,12 @@ public sealed class BackupDaemonTests : IDisposable
     [RequiresToolFact("restic", "systemd-socket-activate")]
     public void Cancel_during_a_run_leaves_a_repository_restic_check_accepts()
     {
-        WriteLargeSource(files: 6);
+        WriteLargeSource(files: 10);
         _daemon.WriteJob("home");
         _daemon.Start();
 
         Assert.Equal(0, _daemon.Ctl("run", "home").ExitCode);
-        _daemon.WaitForState("home", "running", TimeSpan.FromSeconds(30));
-        Thread.Sleep(1500);
+        WaitForFirstPack();
         var cancel = _daemon.Ctl("cancel", "home");
         Assert.True(cancel.ExitCode == 0, cancel.StdErr);
         _daemon.WaitForState("home", "idle", TimeSpan.FromSeconds(60));
@@ -76,12 +75,11 @@ public sealed class BackupDaemonTests : IDisposable
     [RequiresToolFact("restic", "systemd-socket-activate")]
     public void Sigterm_during_a_run_stops_cleanly_and_the_restarted_daemon_remembers_the_run()
     {
-        WriteLargeSource(files: 6);
+        WriteLargeSource(files: 10);
         _daemon.WriteJob("home");
         _daemon.Start();
         Assert.Equal(0, _daemon.Ctl("run", "home").ExitCode);
-        _daemon.WaitForState("home", "running", TimeSpan.FromSeconds(30));
-        Thread.Sleep(1500);
+        WaitForFirstPack();
 
         _daemon.Signal("TERM");
         Assert.Equal(0, _daemon.WaitForExit(TimeSpan.FromSeconds(60)));
@@ -188,6 +186,21 @@ public sealed class BackupDaemonTests : IDisposable
         Assert.Contains("no job named \"nosuchjob\"", missing.StdErr);
 
         Assert.Equal("success", _daemon.CtlJson("run", "home", "--wait")["result"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Waits until the run has stored its first pack: it is then in the middle of its work, with most of the
+    /// 64 MiB files still to read, however fast the machine is.
+    /// </summary>
+    private void WaitForFirstPack()
+    {
+        var data = Path.Combine(_daemon.Repository, "data");
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories).Any())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"no pack in {data} after 60 s\n{_daemon.Output}");
+            Thread.Sleep(20);
+        }
     }
 
     private void WriteLargeSource(int files)

@@ -19,19 +19,7 @@ public enum NodeType
 /// <summary>The JSON names of <see cref="NodeType"/>.</summary>
 public static class NodeTypeNames
 {
-    public static string ToJsonName(this NodeType type) => type switch
-    {
-        NodeType.File => "file",
-        NodeType.Dir => "dir",
-        NodeType.Symlink => "symlink",
-        NodeType.Dev => "dev",
-        NodeType.Chardev => "chardev",
-        NodeType.Fifo => "fifo",
-        NodeType.Socket => "socket",
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a node type"),
-    };
-
-    /// <summary><see cref="ToJsonName"/> in UTF-8.</summary>
+    /// <summary>The name as a node's <c>type</c> holds it, in UTF-8.</summary>
     internal static ReadOnlySpan<byte> ToJsonNameUtf8(this NodeType type) => type switch
     {
         NodeType.File => "file"u8,

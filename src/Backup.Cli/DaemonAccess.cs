@@ -17,6 +17,6 @@ public static class DaemonAccess
     public static string SocketPath(ParseResult parse) =>
         parse.GetValue(Socket) ?? Environment.GetEnvironmentVariable("BACKUP_SOCKET") ?? "/run/backup/backupd.sock";
 
-    public static Task<JsonNode?> CallAsync(ParseResult parse, string method, JsonObject? parameters, Action<JsonObject>? onEvent, CancellationToken cancellationToken) =>
-        ControlClient.CallAsync(SocketPath(parse), method, parameters, onEvent, cancellationToken);
+    public static JsonNode? Call(ParseResult parse, string method, JsonObject? parameters, Action<JsonObject>? onEvent, CancellationToken cancellationToken) =>
+        ControlClient.Call(SocketPath(parse), method, parameters, onEvent, cancellationToken);
 }

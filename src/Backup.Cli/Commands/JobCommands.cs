@@ -18,12 +18,19 @@ public static class JobCommands
         yield return Reload();
     }
 
+    /// <summary>
+    /// The daemon is called with blocking socket calls (see <see cref="ControlClient"/>); the token is
+    /// the one Ctrl-C and SIGTERM cancel.
+    /// </summary>
+    private static void SetBlockingAction(Command command, Func<ParseResult, CancellationToken, int> action) =>
+        command.SetAction((parse, ct) => Task.FromResult(action(parse, ct)));
+
     private static Command Jobs()
     {
         var command = new Command("jobs", "List backupd's jobs with their state, last result and next run.");
-        command.SetAction(async (parse, ct) =>
+        SetBlockingAction(command, (parse, ct) =>
         {
-            var result = await DaemonAccess.CallAsync(parse, "jobs", null, null, ct).ConfigureAwait(false);
+            var result = DaemonAccess.Call(parse, "jobs", null, null, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 Console.WriteLine(result?.ToJsonString());
@@ -51,10 +58,10 @@ public static class JobCommands
     {
         var job = new Argument<string?>("JOB") { Arity = ArgumentArity.ZeroOrOne, Description = "A job; without it, the daemon's own status" };
         var command = new Command("status", "Show a job's state, last runs and next run, or the daemon's status.") { job };
-        command.SetAction(async (parse, ct) =>
+        SetBlockingAction(command, (parse, ct) =>
         {
             var name = parse.GetValue(job);
-            var result = await DaemonAccess.CallAsync(parse, name is null ? "daemon_status" : "status", name is null ? null : new JsonObject { ["job"] = name }, null, ct).ConfigureAwait(false);
+            var result = DaemonAccess.Call(parse, name is null ? "daemon_status" : "status", name is null ? null : new JsonObject { ["job"] = name }, null, ct);
             if (parse.GetValue(GlobalOptions.Json) || result is not JsonObject obj)
             {
                 Console.WriteLine(result?.ToJsonString());
@@ -85,7 +92,7 @@ public static class JobCommands
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the run ends, showing progress; the exit code is the run's result (0, 3 partial, 1 failed)" };
         var full = new Option<bool>("--full") { Description = "Scan the whole of the job's sources instead of only the directories the change journal recorded as changed (files whose size, times and inode are unchanged are still not read)" };
         var command = new Command("run", "Ask backupd to run a job now (it joins the queue; a job already queued or running is not started twice, except that --full while a run without it is running queues a full run after it).") { job, wait, full };
-        command.SetAction(async (parse, ct) =>
+        SetBlockingAction(command, (parse, ct) =>
         {
             var json = parse.GetValue(GlobalOptions.Json);
             var waiting = parse.GetValue(wait);
@@ -95,20 +102,20 @@ public static class JobCommands
             JsonNode? result;
             try
             {
-                result = await DaemonAccess.CallAsync(
+                result = DaemonAccess.Call(
                 parse,
                 "run",
                 new JsonObject { ["job"] = parse.GetValue(job), ["wait"] = waiting, ["full"] = parse.GetValue(full) },
                 e => latest = e["event"]?.GetValue<string>() == "progress"
                     ? $"{e["files"]} files, {Format.Bytes(e["bytes"]?.GetValue<long>() ?? 0)} {e["path"]}"
                     : $"{e["state"] ?? e["event"]}",
-                ct).ConfigureAwait(false);
+                ct);
             }
             catch (OperationCanceledException) when (waiting)
             {
                 // Interrupted while waiting: the run belongs to the daemon, so ask it to stop the job too.
                 progress?.Dispose();
-                await DaemonAccess.CallAsync(parse, "cancel", new JsonObject { ["job"] = parse.GetValue(job) }, null, CancellationToken.None).ConfigureAwait(false);
+                DaemonAccess.Call(parse, "cancel", new JsonObject { ["job"] = parse.GetValue(job) }, null, CancellationToken.None);
                 Console.Error.WriteLine($"backupctl: interrupted; asked backupd to cancel job {parse.GetValue(job)}");
                 return ExitCodes.Interrupted;
             }
@@ -156,9 +163,9 @@ public static class JobCommands
     {
         var job = new Argument<string>("JOB") { Description = "The job to cancel" };
         var command = new Command("cancel", "Cancel a queued or running job. A running backup stops cleanly: what was stored is kept for the next run, the lock is released.") { job };
-        command.SetAction(async (parse, ct) =>
+        SetBlockingAction(command, (parse, ct) =>
         {
-            var result = await DaemonAccess.CallAsync(parse, "cancel", new JsonObject { ["job"] = parse.GetValue(job) }, null, ct).ConfigureAwait(false);
+            var result = DaemonAccess.Call(parse, "cancel", new JsonObject { ["job"] = parse.GetValue(job) }, null, ct);
             Console.WriteLine(parse.GetValue(GlobalOptions.Json) ? result?.ToJsonString() : $"job {parse.GetValue(job)}: {Text(result, "cancelled")}");
             return ExitCodes.Success;
         });
@@ -170,9 +177,9 @@ public static class JobCommands
         var job = new Argument<string>("JOB") { Description = "The job" };
         var limit = new Option<int>("--limit", "-n") { Description = "How many runs, newest first", DefaultValueFactory = _ => 20 };
         var command = new Command("history", "Show a job's past runs: trigger, start, duration, result, snapshot and counts.") { job, limit };
-        command.SetAction(async (parse, ct) =>
+        SetBlockingAction(command, (parse, ct) =>
         {
-            var result = await DaemonAccess.CallAsync(parse, "history", new JsonObject { ["job"] = parse.GetValue(job), ["limit"] = parse.GetValue(limit) }, null, ct).ConfigureAwait(false);
+            var result = DaemonAccess.Call(parse, "history", new JsonObject { ["job"] = parse.GetValue(job), ["limit"] = parse.GetValue(limit) }, null, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 Console.WriteLine(result?.ToJsonString());
@@ -193,9 +200,9 @@ public static class JobCommands
     private static Command Reload()
     {
         var command = new Command("reload", "Make backupd read its configuration again. Invalid job files disable only their own job.");
-        command.SetAction(async (parse, ct) =>
+        SetBlockingAction(command, (parse, ct) =>
         {
-            var result = await DaemonAccess.CallAsync(parse, "reload", null, null, ct).ConfigureAwait(false);
+            var result = DaemonAccess.Call(parse, "reload", null, null, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 Console.WriteLine(result?.ToJsonString());

@@ -32,7 +32,7 @@ public sealed class ControlServerTests : IAsyncLifetime
     public async Task A_request_gets_its_events_and_then_its_result()
     {
         var events = new List<JsonObject>();
-        var result = await ControlClient.CallAsync(SocketPath, "run", new JsonObject { ["job"] = "home" }, events.Add, CancellationToken.None);
+        var result = await Task.Run(() => ControlClient.Call(SocketPath, "run", new JsonObject { ["job"] = "home" }, events.Add, CancellationToken.None));
 
         Assert.Equal("home", result!["job"]!.GetValue<string>());
         Assert.Equal(0u, result["uid"]!.GetValue<uint>());
@@ -44,7 +44,7 @@ public sealed class ControlServerTests : IAsyncLifetime
     [Fact]
     public async Task An_error_answer_becomes_a_control_exception_with_its_code()
     {
-        var error = await Assert.ThrowsAsync<ControlException>(() => ControlClient.CallAsync(SocketPath, "status", new JsonObject { ["job"] = "missing" }, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ControlException>(() => Task.Run(() => ControlClient.Call(SocketPath, "status", new JsonObject { ["job"] = "missing" }, null, CancellationToken.None)));
         Assert.Equal(ControlErrors.NoSuchJob, error.Code);
         Assert.Contains("missing", error.Message);
     }
@@ -55,6 +55,34 @@ public sealed class ControlServerTests : IAsyncLifetime
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, File.GetUnixFileMode(SocketPath));
         var error = Assert.Throws<IOException>(() => ControlServer.Bind(SocketPath, null));
         Assert.Contains("already listening", error.Message);
+    }
+
+    [Fact]
+    public async Task Answers_longer_than_the_read_buffer_arrive_whole_after_many_events()
+    {
+        // 40 events of 1-40 KB, then a 300 KB result: lines straddle reads, fill and outgrow the buffer.
+        var events = new List<JsonObject>();
+        var result = await Task.Run(() => ControlClient.Call(SocketPath, "big", null, events.Add, CancellationToken.None));
+
+        Assert.Equal(40, events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            Assert.Equal(new string((char)('a' + (i % 26)), (i + 1) * 1000), events[i]["text"]!.GetValue<string>());
+        }
+
+        Assert.Equal(new string('z', 300_000), result!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Cancelling_a_call_that_waits_for_its_answer_throws_at_once()
+    {
+        using var cancel = new CancellationTokenSource();
+        var call = Task.Run(() => ControlClient.Call(SocketPath, "hang", null, null, cancel.Token));
+        await _handler.Hanging.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(call.IsCompleted);
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
@@ -102,6 +130,8 @@ public sealed class ControlServerTests : IAsyncLifetime
     {
         public int RunsFromOthers;
 
+        public TaskCompletionSource Hanging { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public bool IsMutating(string method) => method == "run";
 
         public async Task HandleAsync(ControlRequest request, ControlResponder responder, CancellationToken cancellationToken)
@@ -120,6 +150,18 @@ public sealed class ControlServerTests : IAsyncLifetime
                     }
 
                     await responder.ResultAsync(new JsonObject { ["job"] = request.Parameters["job"]!.GetValue<string>(), ["uid"] = request.Peer.Uid }, cancellationToken);
+                    break;
+                case "big":
+                    for (var i = 0; i < 40; i++)
+                    {
+                        await responder.EventAsync("progress", new JsonObject { ["text"] = new string((char)('a' + (i % 26)), (i + 1) * 1000) }, cancellationToken);
+                    }
+
+                    await responder.ResultAsync(new JsonObject { ["text"] = new string('z', 300_000) }, cancellationToken);
+                    break;
+                case "hang":
+                    Hanging.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
                     break;
                 case "status":
                     await responder.ErrorAsync(ControlErrors.NoSuchJob, $"no job named \"{request.Parameters["job"]}\"", cancellationToken);

@@ -121,6 +121,8 @@ echo "== publishing backupd and backupctl (as installed: self-contained, ReadyTo
 # What an administrator runs: the output of scripts/publish.sh, not `dotnet prog.dll` of a debug-friendly build.
 "$root/scripts/publish.sh" "$workdir/install" >"$logs/publish.log" 2>&1 || { cat "$logs/publish.log"; exit 1; }
 backupd="$workdir/install/usr/sbin/backupd"
+# backupd runs in the environment its unit gives it (Environment= lines of systemd/backupd.service).
+mapfile -t unit_environment < <(sed -n 's/^Environment=//p' "$root/systemd/backupd.service")
 backupctl="$workdir/install/usr/bin/backupctl"
 gcc -O2 -Wall -Wextra -Werror -o "$tmp/journal-tree" "$root/scripts/journal-tree.c"
 tree_tool="$tmp/journal-tree"
@@ -202,7 +204,7 @@ password_file: $workdir/password
 full_scan_every: 1000d
 EOF
     socket="$d/run/backupd.sock"
-    BACKUP_DEBUG=1 BACKUP_CONFIG_DIR="$d/etc" STATE_DIRECTORY="$d/state" RUNTIME_DIRECTORY="$d/run" CACHE_DIRECTORY="$d/cache" \
+    env "${unit_environment[@]}" BACKUP_DEBUG=1 BACKUP_CONFIG_DIR="$d/etc" STATE_DIRECTORY="$d/state" RUNTIME_DIRECTORY="$d/run" CACHE_DIRECTORY="$d/cache" \
         "$backupd" >>"$logs/backupd-$name.log" 2>&1 &
     daemon_pid=$!
     local i

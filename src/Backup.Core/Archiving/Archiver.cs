@@ -429,8 +429,8 @@ public sealed class Archiver
             // New, or not the directory the parent snapshot has under this name: nothing of it can be reused.
             var scope = dirty is null || (!dirty.MustList && !IsSameDirectory(parentNode, status, sameCtime: false)) ? DirtyTree.All : dirty;
             return _directorySlots.Wait(0)
-                ? StartInSlot(() => WalkDirectoryAsync(path, node, parentNode, rootDevice, scope, cancellationToken), _directorySlots)
-                : Task.FromResult(await WalkDirectoryAsync(path, node, parentNode, rootDevice, scope, cancellationToken).ConfigureAwait(false));
+                ? StartInSlot(() => WalkDirectoryAsync(path, node, status, parentNode, rootDevice, scope, cancellationToken), _directorySlots)
+                : Task.FromResult(await WalkDirectoryAsync(path, node, status, parentNode, rootDevice, scope, cancellationToken).ConfigureAwait(false));
         }
 
         CountDirectory(node, parentNode);
@@ -438,7 +438,7 @@ public sealed class Archiver
     }
 
     /// <summary>Archives what is in a directory into its node's subtree; null when the directory is to be left out.</summary>
-    private async Task<Node?> WalkDirectoryAsync(string path, Node node, Node? parentNode, ulong rootDevice, DirtyTree dirty, CancellationToken cancellationToken)
+    private async Task<Node?> WalkDirectoryAsync(string path, Node node, FileStatus status, Node? parentNode, ulong rootDevice, DirtyTree dirty, CancellationToken cancellationToken)
     {
         var parentTree = await LoadParentSubtreeAsync(parentNode, cancellationToken).ConfigureAwait(false);
         var (contents, ok) = await ArchiveContentsAsync(path, parentTree, rootDevice, dirty, cancellationToken).ConfigureAwait(false);
@@ -447,9 +447,61 @@ public sealed class Archiver
             return null;
         }
 
-        node.Subtree = await SaveTreeAsync(contents, cancellationToken).ConfigureAwait(false);
+        if (parentTree is not null && HoldsOnlyNodesOf(contents, parentTree))
+        {
+            // Every entry is the parent's node as it was: the parent's tree holds exactly these nodes and is
+            // stored already (it was just read), so it is not serialized, hashed and looked up again. A
+            // directory that is also unchanged itself is the parent's node, so that its own parent can do the same.
+            node.Subtree = parentNode!.Subtree;
+            if (HasSameMetadata(parentNode, status) && SameAttributes(node.ExtendedAttributes, parentNode.ExtendedAttributes))
+            {
+                node = parentNode;
+            }
+        }
+        else
+        {
+            node.Subtree = await SaveTreeAsync(contents, cancellationToken).ConfigureAwait(false);
+        }
+
         CountDirectory(node, parentNode);
         return node;
+    }
+
+    private static bool SameAttributes(List<ExtendedAttribute>? a, List<ExtendedAttribute>? b)
+    {
+        if ((a?.Count ?? 0) != (b?.Count ?? 0))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < (a?.Count ?? 0); i++)
+        {
+            if (a![i].Name != b![i].Name || !a[i].Value.AsSpan().SequenceEqual(b[i].Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether a new tree consists of the very node objects of the parent's tree, all of them.</summary>
+    private static bool HoldsOnlyNodesOf(Tree tree, Tree parentTree)
+    {
+        if (tree.Nodes.Count != parentTree.Nodes.Count)
+        {
+            return false;
+        }
+
+        foreach (var node in tree.Nodes)
+        {
+            if (!ReferenceEquals(parentTree.Find(node.Name), node))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void CountDirectory(Node node, Node? parentNode)
@@ -969,13 +1021,19 @@ public sealed class Archiver
         && parent.Size == (ulong)status.Size
         && parent.Inode == status.Inode;
 
-    /// <summary>Whether <see cref="NewNode"/> would give a file this parent node's fields, leaving out content and extended attributes.</summary>
+    /// <summary>
+    /// Whether <see cref="NewNode"/> would give a file or directory this parent node's fields, leaving out a
+    /// file's content, a directory's subtree and extended attributes.
+    /// </summary>
     private bool HasSameMetadata(Node parent, FileStatus status)
     {
-        if (parent.Type != NodeType.File || parent.Inode != status.Inode || parent.DeviceId != status.Device
-            || parent.Links != status.Links || parent.Mode != GoFileMode.FromUnixMode(status.Mode)
+        var directory = status.Kind == FileKind.Directory;
+        if (!(directory ? parent.Type == NodeType.Dir && parent.Subtree is not null && parent.Content is null && parent.Size == 0
+                        : status.Kind == FileKind.Regular && parent.Type == NodeType.File && parent.Subtree is null)
+            || parent.Inode != status.Inode || parent.DeviceId != status.Device
+            || parent.Links != (directory ? 0 : status.Links) || parent.Mode != GoFileMode.FromUnixMode(status.Mode)
             || parent.Uid != status.Uid || parent.Gid != status.Gid
-            || parent.LinkTarget is not null || parent.Device != 0 || parent.Subtree is not null || parent.Error is not null)
+            || parent.LinkTarget is not null || parent.Device != 0 || parent.Error is not null)
         {
             return false;
         }

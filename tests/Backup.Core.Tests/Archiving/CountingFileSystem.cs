@@ -6,7 +6,7 @@ namespace Backup.Core.Tests.Archiving;
 
 /// <summary>
 /// The real filesystem, recording every path the archiver stats or lists and whose extended attributes it reads;
-/// account names can be made to answer as if an account had been renamed.
+/// account names can be made to answer as if an account had been renamed, and attributes as if there were none.
 /// </summary>
 internal sealed class CountingFileSystem(IFileSystem inner) : IFileSystem
 {
@@ -18,6 +18,9 @@ internal sealed class CountingFileSystem(IFileSystem inner) : IFileSystem
 
     /// <summary>When set, the user name of every uid.</summary>
     public Func<uint, string?>? UserNames { get; set; }
+
+    /// <summary>When set, paths whose extended attributes read as none (as a filesystem that failed to list them).</summary>
+    public Func<string, bool>? HideAttributes { get; set; }
 
     public void Reset()
     {
@@ -47,7 +50,7 @@ internal sealed class CountingFileSystem(IFileSystem inner) : IFileSystem
     public IReadOnlyList<ExtendedAttribute> ReadExtendedAttributes(string path)
     {
         AttributeReads.Enqueue(path);
-        return inner.ReadExtendedAttributes(path);
+        return HideAttributes?.Invoke(path) == true ? [] : inner.ReadExtendedAttributes(path);
     }
 
     public SafeFileHandle OpenRead(string path) => inner.OpenRead(path);

@@ -100,12 +100,4 @@ public sealed class ArchiverUnchangedDirectoriesTests : PartialScanTestBase
             Counting.HideAttributes = null;
         }
     }
-
-    /// <summary>A backup that ignores the parent and reads everything gives the same tree.</summary>
-    private async Task AssertSameAsReadAfreshAsync(Backup.Core.Archiving.BackupSummary summary)
-    {
-        var fresh = await BackupAsync(null, force: true);
-        Assert.Null(fresh.ParentId);
-        Assert.Equal(await BelowSharedTempAsync(fresh.Snapshot.Tree), await BelowSharedTempAsync(summary.Snapshot.Tree));
-    }
 }

@@ -137,6 +137,15 @@ public abstract class PartialScanTestBase : IAsyncLifetime
         }
     }
 
+    /// <summary>A backup that ignores the parent and reads everything gives the same tree; returns that backup.</summary>
+    protected async Task<BackupSummary> AssertSameAsReadAfreshAsync(BackupSummary summary)
+    {
+        var fresh = await BackupAsync(null, force: true);
+        Assert.Null(fresh.ParentId);
+        Assert.Equal(await BelowSharedTempAsync(fresh.Snapshot.Tree), await BelowSharedTempAsync(summary.Snapshot.Tree));
+        return fresh;
+    }
+
     /// <summary>
     /// The tree holding <see cref="Root"/>'s node. The directories above it (/tmp) are shared with whatever else
     /// runs on the machine, so their own metadata can change between two runs; everything of the test is below.

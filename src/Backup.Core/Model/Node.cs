@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Backup.Core.FileSystem;
 
@@ -213,32 +214,32 @@ public sealed class Node
             byte[]? linkTargetRaw = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                switch (GoJsonFields.Key(ref reader))
+                switch (FieldOf(ref reader))
                 {
-                    case "name":
+                    case NodeField.Name:
                         quotedName = GoJsonFields.String(ref reader, "name", quotedName);
                         plainName = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && GoQuote.IsPlain(reader.ValueSpan) ? quotedName : null;
                         break;
-                    case "type": type = GoJsonFields.String(ref reader, "type", type); break;
-                    case "mode": node.Mode = GoJsonFields.UInt32(ref reader, "mode", node.Mode); break;
-                    case "mtime": node.ModTime = GoJsonFields.Time(ref reader, "mtime", node.ModTime); break;
-                    case "atime": node.AccessTime = GoJsonFields.Time(ref reader, "atime", node.AccessTime); break;
-                    case "ctime": node.ChangeTime = GoJsonFields.Time(ref reader, "ctime", node.ChangeTime); break;
-                    case "uid": node.Uid = GoJsonFields.UInt32(ref reader, "uid", node.Uid); break;
-                    case "gid": node.Gid = GoJsonFields.UInt32(ref reader, "gid", node.Gid); break;
-                    case "user": node.User = GoJsonFields.String(ref reader, "user", node.User); break;
-                    case "group": node.Group = GoJsonFields.String(ref reader, "group", node.Group); break;
-                    case "inode": node.Inode = GoJsonFields.UInt64(ref reader, "inode", node.Inode); break;
-                    case "device_id": node.DeviceId = GoJsonFields.UInt64(ref reader, "device_id", node.DeviceId); break;
-                    case "size": node.Size = GoJsonFields.UInt64(ref reader, "size", node.Size); break;
-                    case "links": node.Links = GoJsonFields.UInt64(ref reader, "links", node.Links); break;
-                    case "linktarget": node.LinkTarget = GoJsonFields.String(ref reader, "linktarget", node.LinkTarget); break;
-                    case "linktarget_raw": linkTargetRaw = GoJsonFields.Bytes(ref reader, "linktarget_raw"); break;
-                    case "extended_attributes": node.ExtendedAttributes = ReadExtendedAttributes(ref reader); break;
-                    case "device": node.Device = GoJsonFields.UInt64(ref reader, "device", node.Device); break;
-                    case "content": node.Content = GoJsonFields.IdList(ref reader, "content"); break;
-                    case "subtree": node.Subtree = GoJsonFields.IdOrNull(ref reader, "subtree"); break;
-                    case "error": node.Error = GoJsonFields.String(ref reader, "error", node.Error); break;
+                    case NodeField.Type: type = GoJsonFields.String(ref reader, "type", type); break;
+                    case NodeField.Mode: node.Mode = GoJsonFields.UInt32(ref reader, "mode", node.Mode); break;
+                    case NodeField.Mtime: node.ModTime = GoJsonFields.Time(ref reader, "mtime", node.ModTime); break;
+                    case NodeField.Atime: node.AccessTime = GoJsonFields.Time(ref reader, "atime", node.AccessTime); break;
+                    case NodeField.Ctime: node.ChangeTime = GoJsonFields.Time(ref reader, "ctime", node.ChangeTime); break;
+                    case NodeField.Uid: node.Uid = GoJsonFields.UInt32(ref reader, "uid", node.Uid); break;
+                    case NodeField.Gid: node.Gid = GoJsonFields.UInt32(ref reader, "gid", node.Gid); break;
+                    case NodeField.User: node.User = GoJsonFields.String(ref reader, "user", node.User); break;
+                    case NodeField.Group: node.Group = GoJsonFields.String(ref reader, "group", node.Group); break;
+                    case NodeField.Inode: node.Inode = GoJsonFields.UInt64(ref reader, "inode", node.Inode); break;
+                    case NodeField.DeviceId: node.DeviceId = GoJsonFields.UInt64(ref reader, "device_id", node.DeviceId); break;
+                    case NodeField.Size: node.Size = GoJsonFields.UInt64(ref reader, "size", node.Size); break;
+                    case NodeField.Links: node.Links = GoJsonFields.UInt64(ref reader, "links", node.Links); break;
+                    case NodeField.LinkTarget: node.LinkTarget = GoJsonFields.String(ref reader, "linktarget", node.LinkTarget); break;
+                    case NodeField.LinkTargetRaw: linkTargetRaw = GoJsonFields.Bytes(ref reader, "linktarget_raw"); break;
+                    case NodeField.ExtendedAttributes: node.ExtendedAttributes = ReadExtendedAttributes(ref reader); break;
+                    case NodeField.Device: node.Device = GoJsonFields.UInt64(ref reader, "device", node.Device); break;
+                    case NodeField.Content: node.Content = GoJsonFields.IdList(ref reader, "content"); break;
+                    case NodeField.Subtree: node.Subtree = GoJsonFields.IdOrNull(ref reader, "subtree"); break;
+                    case NodeField.Error: node.Error = GoJsonFields.String(ref reader, "error", node.Error); break;
                     default: GoJsonFields.Skip(ref reader); break;
                 }
             }
@@ -264,6 +265,72 @@ public sealed class Node
             throw new FormatException($"{where}{name}: {e.Message}", e);
         }
     }
+
+    private enum NodeField
+    {
+        Other,
+        Name,
+        Type,
+        Mode,
+        Mtime,
+        Atime,
+        Ctime,
+        Uid,
+        Gid,
+        User,
+        Group,
+        Inode,
+        DeviceId,
+        Size,
+        Links,
+        LinkTarget,
+        LinkTargetRaw,
+        ExtendedAttributes,
+        Device,
+        Content,
+        Subtree,
+        Error,
+    }
+
+    /// <summary>
+    /// The field of the current property name. Names as restic writes them are matched on their UTF-8 bytes;
+    /// any other spelling is folded as Go's decoder folds it (<see cref="GoJsonFields.Key"/>) and matched then.
+    /// </summary>
+    private static NodeField FieldOf(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && FieldOf(reader.ValueSpan) is var field and not NodeField.Other)
+        {
+            return field;
+        }
+
+        return FieldOf(Encoding.UTF8.GetBytes(GoJsonFields.Key(ref reader)));
+    }
+
+    private static NodeField FieldOf(ReadOnlySpan<byte> key) => key.Length switch
+    {
+        3 => key.SequenceEqual("uid"u8) ? NodeField.Uid : key.SequenceEqual("gid"u8) ? NodeField.Gid : NodeField.Other,
+        4 => key.SequenceEqual("name"u8) ? NodeField.Name
+            : key.SequenceEqual("type"u8) ? NodeField.Type
+            : key.SequenceEqual("mode"u8) ? NodeField.Mode
+            : key.SequenceEqual("user"u8) ? NodeField.User
+            : key.SequenceEqual("size"u8) ? NodeField.Size
+            : NodeField.Other,
+        5 => key.SequenceEqual("mtime"u8) ? NodeField.Mtime
+            : key.SequenceEqual("atime"u8) ? NodeField.Atime
+            : key.SequenceEqual("ctime"u8) ? NodeField.Ctime
+            : key.SequenceEqual("group"u8) ? NodeField.Group
+            : key.SequenceEqual("inode"u8) ? NodeField.Inode
+            : key.SequenceEqual("links"u8) ? NodeField.Links
+            : key.SequenceEqual("error"u8) ? NodeField.Error
+            : NodeField.Other,
+        6 => key.SequenceEqual("device"u8) ? NodeField.Device : NodeField.Other,
+        7 => key.SequenceEqual("content"u8) ? NodeField.Content : key.SequenceEqual("subtree"u8) ? NodeField.Subtree : NodeField.Other,
+        9 => key.SequenceEqual("device_id"u8) ? NodeField.DeviceId : NodeField.Other,
+        10 => key.SequenceEqual("linktarget"u8) ? NodeField.LinkTarget : NodeField.Other,
+        14 => key.SequenceEqual("linktarget_raw"u8) ? NodeField.LinkTargetRaw : NodeField.Other,
+        19 => key.SequenceEqual("extended_attributes"u8) ? NodeField.ExtendedAttributes : NodeField.Other,
+        _ => NodeField.Other,
+    };
 
     private static List<ExtendedAttribute>? ReadExtendedAttributes(ref Utf8JsonReader reader)
     {

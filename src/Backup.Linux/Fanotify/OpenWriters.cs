@@ -23,20 +23,30 @@ public static class OpenWriters
     public static IReadOnlyList<string> Find(Func<string, bool> interesting)
     {
         ArgumentNullException.ThrowIfNull(interesting);
-        var found = new HashSet<string>(StringComparer.Ordinal);
         var self = Environment.ProcessId;
-        foreach (var process in Processes())
-        {
-            if (process == self)
+        var processes = Processes().Where(p => p != self).ToArray();
+
+        // Most of the time goes to the kernel formatting /proc files, so processes are read on every core; each
+        // task collects into a set of its own.
+        var sets = new List<HashSet<string>>();
+        Parallel.ForEach(
+            processes,
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            () => new HashSet<string>(StringComparer.Ordinal),
+            (process, _, found) =>
             {
-                continue;
-            }
-
-            FromDescriptors(process, interesting, found);
-            FromMappings(process, interesting, found);
-        }
-
-        return [.. found.Order(StringComparer.Ordinal)];
+                FromDescriptors(process, interesting, found);
+                FromMappings(process, interesting, found);
+                return found;
+            },
+            found =>
+            {
+                lock (sets)
+                {
+                    sets.Add(found);
+                }
+            });
+        return [.. sets.SelectMany(set => set).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
     }
 
     private static IEnumerable<int> Processes()

@@ -10,7 +10,7 @@
 # (`backupctl --help`: 0.08-0.11 s instead of 0.13-0.16 s). backupd never compiles a method twice
 # (TieredCompilation off in its project when published this way): a long-lived daemon otherwise spends
 # a third of its CPU in its first dozens of runs compiling hot methods again, and keeps that code resident.
-# Its unit (systemd/backupd.service) has its own three assemblies compiled at first call, fully
+# Its unit (systemd/backupd.service) has the backup engine (Backup.Core) compiled at first call, fully
 # optimised, rather than run from the ahead-of-time code, which was 15-30 % slower in a journal run.
 # The target needs no .NET runtime, only glibc,
 # OpenSSL 3 (libssl3), libzstd1 and libsystemd0, which every systemd-based Debian has. Both are

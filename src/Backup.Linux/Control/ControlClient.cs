@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Backup.Linux.Control;
@@ -40,7 +38,7 @@ public static class ControlClient
         using var cancel = cancellationToken.Register(() => socket.Shutdown(SocketShutdown.Both));
         try
         {
-            socket.Send(Encode(ControlProtocol.Request(method, parameters)));
+            socket.Send(ControlProtocol.Line(ControlProtocol.Request(method, parameters)));
             var lines = new LineReader(socket);
             while (lines.Next() is { } line)
             {
@@ -71,18 +69,6 @@ public static class ControlClient
 
         cancellationToken.ThrowIfCancellationRequested();
         throw new ControlException("disconnected", "backupd closed the connection without an answer (it may have stopped; see 'journalctl -u backupd')");
-    }
-
-    private static byte[] Encode(JsonObject request)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            request.WriteTo(writer);
-        }
-
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Newline-delimited messages from a stream socket.</summary>

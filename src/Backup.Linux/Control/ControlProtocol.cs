@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -38,7 +39,18 @@ public static class ControlProtocol
         return message;
     }
 
-    public static string Serialize(JsonNode node) => node.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+    /// <summary>A message as one line of the protocol: compact JSON in UTF-8, then a newline.</summary>
+    public static byte[] Line(JsonNode node)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            node.WriteTo(writer);
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
 }
 
 /// <summary>Error codes of the protocol; clients map them to exit codes and messages.</summary>
@@ -59,12 +71,12 @@ public sealed record ControlRequest(string Method, JsonObject Parameters, PeerCr
 /// <summary>Answers one request: events while working, then exactly one result or error.</summary>
 public sealed class ControlResponder
 {
-    private readonly StreamWriter _writer;
+    private readonly Stream _stream;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    internal ControlResponder(StreamWriter writer)
+    internal ControlResponder(Stream stream)
     {
-        _writer = writer;
+        _stream = stream;
     }
 
     public bool Finished { get; private set; }
@@ -88,8 +100,8 @@ public sealed class ControlResponder
                 throw new InvalidOperationException("the request was already answered");
             }
 
-            await _writer.WriteAsync(ControlProtocol.Serialize(message) + "\n").ConfigureAwait(false);
-            await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _stream.WriteAsync(ControlProtocol.Line(message)).ConfigureAwait(false);
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             Finished = final;
         }
         finally

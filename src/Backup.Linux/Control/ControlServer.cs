@@ -88,8 +88,7 @@ public sealed class ControlServer
     {
         using var _ = client;
         await using var stream = new NetworkStream(client, ownsSocket: false);
-        await using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
-        var responder = new ControlResponder(writer);
+        var responder = new ControlResponder(stream);
         try
         {
             var peer = PeerCredentials.Of(client);

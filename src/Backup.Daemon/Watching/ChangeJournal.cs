@@ -38,8 +38,11 @@ public sealed class ChangeJournal : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _threads = new();
     private readonly List<FanotifyEvent> _events = new();
+    private readonly List<(Fsid, FileHandle)> _created = new();
     private readonly byte[] _buffer = new byte[ReadBufferSize];
     private FanotifyGroup? _group;
+    private NewDirectoryMarks? _newDirectories;
+    private volatile Dictionary<Fsid, string> _markPaths = new();
     private MountWatcher? _mounts;
     private long _eventsRead;
 
@@ -64,6 +67,7 @@ public sealed class ChangeJournal : IDisposable
         {
             RaiseQueueLength();
             _group = FanotifyGroup.CreateChangeGroup();
+            _newDirectories = new NewDirectoryMarks(_group, _log);
             Failure = null;
         }
         catch (Exception e)
@@ -139,19 +143,43 @@ public sealed class ChangeJournal : IDisposable
 
             // Checkpoints first: everything after them is findable by generation, everything before the cut is in this backup.
             var btrfs = Checkpoints(filesystems);
-            try
+            long seq;
+            string? marksKept = null;
+            lock (_readLock)
             {
-                Drain();
-                Flush();
+                try
+                {
+                    // Changes inside new directories are reported again from here on (for the next run); the reader
+                    // places no mark until the sequence number is taken (see NewDirectoryMarks).
+                    _newDirectories?.RemoveAll();
+                }
+                catch (Exception e)
+                {
+                    marksKept = e.Message;
+                    reason = $"the change journal could not stop ignoring new directories: {e.Message}";
+                }
+
+                try
+                {
+                    Drain();
+                    Flush();
+                }
+                catch (Exception e)
+                {
+                    reason ??= $"the change journal could not be brought up to date: {e.Message}";
+                }
+
+                seq = _store.CurrentSeq();
             }
-            catch (Exception e)
+
+            if (marksKept is not null)
             {
-                reason = $"the change journal could not be brought up to date: {e.Message}";
+                // The marks still hide changes, now of the next run's window.
+                _pending.AddGap($"ignore marks on new directories could not be removed: {marksKept}");
             }
 
             timer?.Mark("drain");
 
-            var seq = _store.CurrentSeq();
             var previous = _store.Job(job.Name);
             reason ??= WhyFull(job, forceFull, previous, configHash, mountSignature, mounts, filesystems, now);
             ScanPlan plan;
@@ -457,6 +485,8 @@ public sealed class ChangeJournal : IDisposable
         {
             _byFsid[fsid] = fs;
         }
+
+        PublishMarkPaths();
     }
 
     /// <summary>
@@ -529,11 +559,12 @@ public sealed class ChangeJournal : IDisposable
                 int read;
                 lock (_readLock)
                 {
-                    read = ReadOnce();
+                    read = ReadOnce(markNewDirectories: true);
                 }
 
-                // Let events gather (and merge in the kernel) instead of waking for each one.
-                if (read > 0 && read < ReadBufferSize / 2)
+                // Let events gather (and merge in the kernel) instead of waking for each one; but while directories
+                // are being made, read at once, so that each is marked before its files are.
+                if (read > 0 && read < ReadBufferSize / 2 && _newDirectories?.PlacedRecently != true)
                 {
                     Thread.Sleep(20);
                 }
@@ -547,7 +578,7 @@ public sealed class ChangeJournal : IDisposable
         }
     }
 
-    private int ReadOnce()
+    private int ReadOnce(bool markNewDirectories)
     {
         var read = _group!.Read(_buffer);
         if (read == 0)
@@ -556,6 +587,7 @@ public sealed class ChangeJournal : IDisposable
         }
 
         _events.Clear();
+        _created.Clear();
         try
         {
             FanotifyEventParser.Parse(_buffer.AsSpan(0, read), _events);
@@ -566,15 +598,25 @@ public sealed class ChangeJournal : IDisposable
             foreach (var e in _events)
             {
                 EventTranslator.Translate(e, pid, _pending);
+                if (markNewDirectories && EventTranslator.CreatedDirectory(e, pid) is { } created)
+                {
+                    _created.Add(created);
+                }
             }
 
             Interlocked.Add(ref _eventsRead, _events.Count);
         }
 
+        if (_created.Count > 0)
+        {
+            var markPaths = _markPaths;
+            _newDirectories!.Place(_created, fsid => markPaths.GetValueOrDefault(fsid), _pending);
+        }
+
         return read;
     }
 
-    /// <summary>Reads everything the kernel has queued, on the calling thread.</summary>
+    /// <summary>Reads everything the kernel has queued, on the calling thread, marking no new directory.</summary>
     private void Drain()
     {
         if (_group is null)
@@ -584,7 +626,7 @@ public sealed class ChangeJournal : IDisposable
 
         lock (_readLock)
         {
-            while (ReadOnce() > 0)
+            while (ReadOnce(markNewDirectories: false) > 0)
             {
             }
         }
@@ -750,10 +792,15 @@ public sealed class ChangeJournal : IDisposable
                 else
                 {
                     fs.Error = NotMounted;
+                    PublishMarkPaths();
                 }
             }
         }
     }
+
+    /// <summary>The reader's view of where each watched filesystem's handles open (it must not wait for the watch lock).</summary>
+    private void PublishMarkPaths() =>
+        _markPaths = _byFsid.Where(f => f.Value.Error is null).ToDictionary(f => f.Key, f => f.Value.MarkPath);
 
     private void RaiseQueueLength()
     {

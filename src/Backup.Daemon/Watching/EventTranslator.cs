@@ -57,6 +57,22 @@ internal static class EventTranslator
         }
     }
 
+    /// <summary>
+    /// The directory a mkdir made, named by its own handle (FAN_REPORT_TARGET_FID), or null for any other event.
+    /// Translate has already marked the directory it was made in.
+    /// </summary>
+    public static (Fsid Fsid, FileHandle Handle)? CreatedDirectory(FanotifyEvent e, int ownPid)
+    {
+        const FanotifyMask MadeDirectory = FanotifyMask.Create | FanotifyMask.OnDir;
+        if ((e.Mask & MadeDirectory) != MadeDirectory || (e.Mask & FanotifyMask.QueueOverflow) != 0 || e.Pid == ownPid
+            || e.Find(FanotifyInfoType.DfidName) is null)
+        {
+            return null;
+        }
+
+        return e.Find(FanotifyInfoType.Fid) is { Handle: { } handle } fid ? (fid.Fsid, handle) : null;
+    }
+
     /// <summary>"." is the directory's own event; a record without a name could be either, so it counts as both.</summary>
     private static DirtyFlags FlagsFor(string? name) => name switch
     {

@@ -70,6 +70,44 @@ public sealed class FanotifyGroup : IDisposable
     }
 
     /// <summary>
+    /// Adds an ignore mark (FAN_MARK_IGNORE) to the open directory: the kernel no longer builds the
+    /// <paramref name="mask"/> events about it or about its children (FAN_EVENT_ON_CHILD is added), also for the
+    /// group's filesystem marks. Events about subdirectories stay reported unless the mask holds
+    /// <see cref="FanotifyMask.OnDir"/>. The mark holds the directory's inode in memory until
+    /// <see cref="RemoveInodeMarks"/>, or until the directory is deleted or its filesystem unmounted.
+    /// </summary>
+    /// <returns>
+    /// <see cref="IgnoreMarkResult.Unsupported"/> before Linux 6.0 (EINVAL); <see cref="IgnoreMarkResult.Refused"/>
+    /// with the errno otherwise, e.g. ENOSPC past fs.fanotify.max_user_marks.
+    /// </returns>
+    public unsafe IgnoreMarkResult TryIgnore(SafeFileHandle directory, FanotifyMask mask, out int errno)
+    {
+        ObjectDisposedException.ThrowIf(descriptor.IsClosed, this);
+        using var lease = new DescriptorLease(directory);
+        var flags = FAN_MARK_ADD | FAN_MARK_IGNORE | FAN_MARK_IGNORED_SURV_MODIFY;
+        if (Interop.FanotifyMark(descriptor, flags, (ulong)(mask | FanotifyMask.EventOnChild), lease.Fd, null) == 0)
+        {
+            errno = 0;
+            return IgnoreMarkResult.Placed;
+        }
+
+        errno = Marshal.GetLastPInvokeError();
+        return errno == Interop.Errors.EINVAL ? IgnoreMarkResult.Unsupported : IgnoreMarkResult.Refused;
+    }
+
+    /// <summary>Removes every mark on a directory or file (FAN_MARK_FLUSH); filesystem marks stay.</summary>
+    /// <exception cref="IOException">The kernel refused; HResult is the errno.</exception>
+    public unsafe void RemoveInodeMarks()
+    {
+        ObjectDisposedException.ThrowIf(descriptor.IsClosed, this);
+        if (Interop.FanotifyMark(descriptor, FAN_MARK_FLUSH, 0, Interop.At.FDCWD, null) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"fanotify_mark(FAN_MARK_FLUSH) of the directory marks: {FileSystemErrors.Describe(errno)}", errno);
+        }
+    }
+
+    /// <summary>
     /// Reads as many whole events as fit; 0 when none are queued. The buffer must hold at least one event
     /// (a few hundred bytes; use 64 KiB or more to read in batches).
     /// </summary>
@@ -181,4 +219,16 @@ public sealed class FanotifyGroup : IDisposable
     /// <summary>O_LARGEFILE for the event descriptors (64-bit kernels force it anyway); ARM uses another value.</summary>
     private static int LargeFile =>
         RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x20000 : 0x8000;
+}
+
+/// <summary>Outcome of <see cref="FanotifyGroup.TryIgnore"/>.</summary>
+public enum IgnoreMarkResult
+{
+    Placed,
+
+    /// <summary>The kernel has no FAN_MARK_IGNORE (before Linux 6.0).</summary>
+    Unsupported,
+
+    /// <summary>Refused for this directory (too many marks, no memory).</summary>
+    Refused,
 }

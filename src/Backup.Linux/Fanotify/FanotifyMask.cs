@@ -22,6 +22,7 @@ public enum FanotifyMask : ulong
     FsError = 0x8000,
     MntAttach = 0x01000000,
     MntDetach = 0x02000000,
+    EventOnChild = 0x08000000,
     Rename = 0x10000000,
     OnDir = 0x40000000,
 }
@@ -37,4 +38,14 @@ public static class ChangeMask
     public const FanotifyMask Default =
         FanotifyMask.Create | FanotifyMask.Delete | FanotifyMask.Rename | FanotifyMask.Modify
         | FanotifyMask.CloseWrite | FanotifyMask.Attrib | FanotifyMask.OnDir;
+
+    /// <summary>
+    /// What an ignore mark on a directory that the next backup lists anyway may hide: new, deleted, written
+    /// and changed files in it. Renames stay reported, because a rename also changes the other directory, and
+    /// an ignore mask on either directory would hide the whole event. Events about subdirectories stay
+    /// reported (no OnDir), so that new subdirectories are seen and get marks of their own. Events about an
+    /// inode without a name (a hard link's count) are not reported through the directory and are not hidden.
+    /// </summary>
+    public const FanotifyMask ChildrenOfNewDirectory =
+        FanotifyMask.Create | FanotifyMask.Delete | FanotifyMask.Modify | FanotifyMask.CloseWrite | FanotifyMask.Attrib;
 }

@@ -127,10 +127,22 @@ public sealed class HandleResolver : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens the directory the handle names for reading (a descriptor fanotify_mark(2) accepts, which an O_PATH one
+    /// is not); null with the errno when it is gone (ESTALE), not a directory (ENOTDIR) or cannot be opened.
+    /// </summary>
+    public SafeFileHandle? OpenDirectory(FileHandle handle, out int errno)
+    {
+        var fd = OpenHandle(handle, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_CLOEXEC, out errno);
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
     public void Dispose() => mount.Dispose();
 
     /// <summary>open_by_handle_at(mount, handle, O_PATH|O_CLOEXEC): a descriptor that reads no data and is closed at once.</summary>
-    private unsafe int OpenHandle(FileHandle handle, out int errno)
+    private int OpenHandle(FileHandle handle, out int errno) => OpenHandle(handle, Interop.O_PATH | Interop.OpenFlags.O_CLOEXEC, out errno);
+
+    private unsafe int OpenHandle(FileHandle handle, int flags, out int errno)
     {
         ObjectDisposedException.ThrowIf(mount.IsClosed, this);
         ArgumentNullException.ThrowIfNull(handle);
@@ -146,7 +158,7 @@ public sealed class HandleResolver : IDisposable
         *(int*)(buffer + 4) = handle.Type;
         bytes.CopyTo(new Span<byte>(buffer + Interop.FileHandleHeaderSize, bytes.Length));
         using var lease = new DescriptorLease(mount);
-        var fd = Interop.OpenByHandleAt(lease.Fd, buffer, Interop.O_PATH | Interop.OpenFlags.O_CLOEXEC);
+        var fd = Interop.OpenByHandleAt(lease.Fd, buffer, flags);
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         return fd;
     }

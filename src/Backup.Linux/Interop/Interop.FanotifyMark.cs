@@ -14,7 +14,12 @@ internal static partial class Interop
     {
         internal const uint FAN_MARK_ADD = 0x1;
         internal const uint FAN_MARK_REMOVE = 0x2;
+        internal const uint FAN_MARK_IGNORED_SURV_MODIFY = 0x40;
+        internal const uint FAN_MARK_FLUSH = 0x80;
         internal const uint FAN_MARK_FILESYSTEM = 0x100;
         internal const uint FAN_MARK_MNTNS = 0x110;
+
+        /// <summary>Linux 6.0: the mask is an ignore mask in which FAN_ONDIR and FAN_EVENT_ON_CHILD count.</summary>
+        internal const uint FAN_MARK_IGNORE = 0x400;
     }
 }

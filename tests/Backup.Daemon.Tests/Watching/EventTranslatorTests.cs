@@ -89,6 +89,28 @@ public sealed class EventTranslatorTests
         Assert.Empty(batch.Directories);
     }
 
+    [Fact]
+    public void A_mkdir_names_the_new_directory_by_its_own_handle()
+    {
+        var created = EventTranslator.CreatedDirectory(Event(FanotifyMask.Create | FanotifyMask.OnDir, Info(FanotifyInfoType.DfidName, Dir, "new"), Info(FanotifyInfoType.Fid, Child)), OwnPid);
+        Assert.Equal((Fs, Child), created);
+    }
+
+    [Fact]
+    public void Only_a_mkdir_by_another_process_names_a_new_directory()
+    {
+        TestEvent[] others =
+        [
+            Event(FanotifyMask.Create, Info(FanotifyInfoType.DfidName, Dir, "file"), Info(FanotifyInfoType.Fid, Child)),
+            Event(FanotifyMask.Rename | FanotifyMask.OnDir, Info(FanotifyInfoType.OldDfidName, Dir, "a"), Info(FanotifyInfoType.NewDfidName, Other, "b"), Info(FanotifyInfoType.Fid, Child)),
+            Event(FanotifyMask.Attrib | FanotifyMask.OnDir, Info(FanotifyInfoType.DfidName, Dir, "."), Info(FanotifyInfoType.Fid, Dir)),
+            Event(FanotifyMask.Create | FanotifyMask.OnDir, Info(FanotifyInfoType.Fid, Child)),
+            Event(FanotifyMask.Create | FanotifyMask.OnDir, Info(FanotifyInfoType.DfidName, Dir, "new")),
+            new(FanotifyMask.Create | FanotifyMask.OnDir, OwnPid, [Info(FanotifyInfoType.DfidName, Dir, "new"), Info(FanotifyInfoType.Fid, Child)]),
+        ];
+        Assert.All(others, e => Assert.Null(EventTranslator.CreatedDirectory(e, OwnPid)));
+    }
+
     private static PendingBatch Translate(TestEvent e)
     {
         var pending = new PendingChanges(1000);

@@ -17,9 +17,11 @@
 #     run (code not yet used in this process) is shown beside it.
 # Then a workload that creates --creates files (default 200000) in an empty directory of the same
 # filesystem is timed (median of --repeats runs, default 3) without backupd and with backupd
-# watching it. The daemon's VmRSS, private memory and VmHWM are sampled after every step and during
-# that workload. backupd and backupctl are measured as installed: published by scripts/publish.sh
-# (self-contained, ReadyToRun) into DIR/install; backupd logs each run's phases (BACKUP_DEBUG=1) to
+# watching it, and once more with backupd watching under perf record -g (when perf is installed) for
+# the share of the writer's CPU spent in the kernel's fsnotify/fanotify code. The daemon's VmRSS,
+# private memory and VmHWM are sampled after every step and during that workload. backupd and
+# backupctl are measured as installed: published by scripts/publish.sh (self-contained, ReadyToRun)
+# into DIR/install; backupd logs each run's phases (BACKUP_DEBUG=1) to
 # DIR/logs/backupd-JOB.log.
 # Wall and CPU time come from GNU time; the daemon's CPU from /proc/PID/stat. Page caches are not
 # dropped (the machine is shared): an untimed `find TREE` walks each tree before the timed steps.
@@ -38,7 +40,8 @@ image_size=8G
 seed=1
 keep=no
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+# The comment block at the top of this file, without the marks.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes) sizes="$2"; shift 2 ;;
@@ -469,6 +472,26 @@ for rep in $(seq 1 "$repeats"); do
         overhead_rows+=("| $rep | $label | ${wall[$key]} s | ${user[$key]} s | ${sys[$key]} s | $([ "${dcpu[$key]}" = n/a ] && echo n/a || echo "${dcpu[$key]} s") | ${load[$key]} |")
     done
 done
+
+# Wall time of the workload varies by tens of percent on a busy virtual machine; the share of the writer's
+# own CPU samples spent in the kernel's fsnotify/fanotify code is a steadier measure of what watching costs it.
+perf_share="n/a (perf is not installed: apt-get install linux-perf)"
+if command -v perf >/dev/null; then
+    echo "== the writer's CPU in fanotify code: one more run with backupd watching, under perf record -g"
+    nice -n 10 rm -rf "$work/files"
+    start_daemon create "$work"
+    backupctl_run "create-run-perf" create
+    sync
+    if perf record -q -g -o "$tmp/perf.data" "$tree_tool" generate "$work/files" "$creates" "$((seed + 7))" >/dev/null 2>"$logs/perf-record.log"; then
+        # perf script prints each sample's call chain as a block of lines, blocks separated by a blank line.
+        perf_share=$(perf script -i "$tmp/perf.data" -F ip,sym 2>/dev/null \
+            | awk 'BEGIN { RS = "" } { n++; if ($0 ~ /fsnotify|fanotify/) f++ } END { if (n) printf "%.1f %% of %d samples", 100 * f / n, n; else print "n/a (no samples)" }')
+    else
+        perf_share="n/a (perf record failed, see $logs/perf-record.log)"
+    fi
+    stop_daemon
+    echo "   writer's samples with fsnotify or fanotify code in their call chain: $perf_share"
+fi
 nice -n 10 rm -rf "$work"
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 off_median=$(median "${off_walls[@]}")
@@ -527,6 +550,8 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     echo
     echo "Median wall: without backupd $off_median s, with backupd watching $on_median s: **$overhead %**."
     echo "Median workload CPU (user + system): $off_cpu_median s and $on_cpu_median s: $cpu_overhead %."
+    echo "The writer's CPU samples with fsnotify or fanotify functions in their call chain, in one more run with"
+    echo "backupd watching under \`perf record -g\`: $perf_share."
     echo
     echo "backupd's memory (VmRSS now; private = RssAnon + RssShmem, the part not backed by the program's files; VmHWM = its peak so far, including backup runs):"
     echo
@@ -546,7 +571,7 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     if [ -n "${wall[journal-200000]:-}" ]; then
         echo "- at least 50 times faster than restic at 200,000 files: $(ratio "${wall[restic-200000]}" "${wall[journal-200000]}") times (medians; the first journal run: $(ratio "${wall[restic-200000]}" "${wall[journal-200000-1]}") times)"
     fi
-    echo "- watcher overhead on creating $creates files at most 5 %: $overhead %"
+    echo "- watcher overhead on creating $creates files at most 5 %: $overhead % (medians of wall time); the writer's samples in fanotify code: $perf_share"
     echo "- daemon memory while watching under 100 MB: $(mb "${max_rss[watching]}") MB watching only; $(mb "${max_rss[between runs]}") MB between runs, after backups"
     if [ "${#odd[@]}" -gt 0 ]; then
         echo

@@ -112,7 +112,7 @@ public sealed partial class BtrfsFilesystemSubvolumesTests
     /// <summary>Id, generation and UUID from `btrfs subvolume show`.</summary>
     private static (ulong Id, ulong Generation, Guid Uuid) Show(string path)
     {
-        var output = Infrastructure.Shell.Ok($"btrfs subvolume show {Infrastructure.Shell.Quote(path)}").StdOut;
+        var output = Backup.TestSupport.Shell.Ok($"btrfs subvolume show {Backup.TestSupport.Shell.Quote(path)}").StdOut;
         string Field(string name) => Regex.Match(output, $@"^\s*{name}:\s*(\S+)", RegexOptions.Multiline).Groups[1].Value;
         return (ulong.Parse(Field("Subvolume ID")), ulong.Parse(Field("Generation")), Guid.Parse(Field("UUID")));
     }

@@ -228,7 +228,7 @@ public sealed class FanotifyEventParserTests
     [Fact]
     public unsafe void EventDescriptorIsClosed()
     {
-        using var temp = new Infrastructure.TemporaryDirectory();
+        using var temp = new Backup.TestSupport.TemporaryDirectory();
         var marker = temp["event-file"];
         File.WriteAllText(marker, string.Empty);
         var path = System.Text.Encoding.UTF8.GetBytes(marker + "\0");

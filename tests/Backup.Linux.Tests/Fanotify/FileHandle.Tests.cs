@@ -37,7 +37,7 @@ public sealed class FileHandleTests
     [Fact]
     public void HandleOfAPathIsStableAcrossARename()
     {
-        using var temp = new Infrastructure.TemporaryDirectory();
+        using var temp = new Backup.TestSupport.TemporaryDirectory();
         Directory.CreateDirectory(temp["a"]);
 
         var before = FileHandle.Of(temp["a"]);

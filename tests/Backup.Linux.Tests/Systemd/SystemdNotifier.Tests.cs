@@ -68,7 +68,7 @@ public sealed class SystemdNotifierTests
     [Fact]
     public void A_NOTIFY_SOCKET_nobody_listens_on_is_an_error_that_names_the_call()
     {
-        using var directory = new Infrastructure.TemporaryDirectory();
+        using var directory = new Backup.TestSupport.TemporaryDirectory();
         using var gone = NativeEnvironment.Set(("NOTIFY_SOCKET", directory["nobody-here"]));
 
         var error = Assert.Throws<SystemdException>(() => notifier.Ready());

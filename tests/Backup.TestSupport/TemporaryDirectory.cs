@@ -1,4 +1,4 @@
-namespace Backup.Linux.Tests.Infrastructure;
+namespace Backup.TestSupport;
 
 /// <summary>A fresh directory under /tmp, removed with everything in it (odd names included) on dispose.</summary>
 public sealed class TemporaryDirectory : IDisposable

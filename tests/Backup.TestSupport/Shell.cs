@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text;
+using Xunit;
 
-namespace Backup.Linux.Tests.Infrastructure;
+namespace Backup.TestSupport;
 
 /// <summary>Runs bash to check the kernel's view with standard tools (ls, getfattr, stat) independently of our code.</summary>
 public static class Shell

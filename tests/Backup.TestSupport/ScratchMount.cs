@@ -1,6 +1,4 @@
-using Backup.Linux.Tests.Infrastructure;
-
-namespace Backup.Linux.Tests.Fanotify;
+namespace Backup.TestSupport;
 
 /// <summary>
 /// A real filesystem mounted for one test under a fresh temporary directory: a tmpfs, or an ext4 image on a

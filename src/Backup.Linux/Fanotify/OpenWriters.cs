@@ -27,26 +27,26 @@ public static class OpenWriters
         var processes = Processes().Where(p => p != self).ToArray();
 
         // Most of the time goes to the kernel formatting /proc files, so processes are read on every core; each
-        // task collects into a set of its own.
-        var sets = new List<HashSet<string>>();
+        // task collects into a set of its own, added to the result when the task ends.
+        var found = new HashSet<string>(StringComparer.Ordinal);
         Parallel.ForEach(
             processes,
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
             () => new HashSet<string>(StringComparer.Ordinal),
-            (process, _, found) =>
+            (process, _, local) =>
             {
-                FromDescriptors(process, interesting, found);
-                FromMappings(process, interesting, found);
-                return found;
+                FromDescriptors(process, interesting, local);
+                FromMappings(process, interesting, local);
+                return local;
             },
-            found =>
+            local =>
             {
-                lock (sets)
+                lock (found)
                 {
-                    sets.Add(found);
+                    found.UnionWith(local);
                 }
             });
-        return [.. sets.SelectMany(set => set).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        return [.. found.Order(StringComparer.Ordinal)];
     }
 
     private static IEnumerable<int> Processes()

@@ -239,7 +239,8 @@ public sealed class BackupDaemon
 
     /// <summary>
     /// A backup's buffers and trees are garbage once it ends; between runs the daemon only watches, so give that
-    /// memory back to the system instead of keeping the run's peak until the next one. A moment later, so that the
+    /// memory back to the system instead of keeping the run's peak until the next one. The indexes of the
+    /// repositories kept open move to the cache directory, where they are page cache. A moment later, so that the
     /// run's end reaches its client first.
     /// </summary>
     private async Task ReleaseMemoryWhenIdleAsync()
@@ -247,7 +248,30 @@ public sealed class BackupDaemon
         await Task.Delay(MemoryReleaseDelay).ConfigureAwait(false);
         if (_handler.Running.IsEmpty)
         {
+            MoveIndexesToDisk();
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            var gc = GC.GetGCMemoryInfo();
+            _log.Debug("memory after the run: managed heap {Heap:F1} MiB ({Free:F1} MiB of it free), {Committed:F1} MiB committed",
+                gc.HeapSizeBytes / 1048576.0, gc.FragmentedBytes / 1048576.0, gc.TotalCommittedBytes / 1048576.0);
+        }
+    }
+
+    private void MoveIndexesToDisk()
+    {
+        try
+        {
+            // systemd makes it (CacheDirectory=); a daemon started by hand may find it missing.
+            Directory.CreateDirectory(Paths.CacheDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Debug("indexes kept in memory: {Error}", e.Message);
+            return;
+        }
+
+        foreach (var failure in _runner.MoveIndexesToDisk(Paths.CacheDirectory))
+        {
+            _log.Debug("index kept in memory: {Failure}", failure);
         }
     }
 

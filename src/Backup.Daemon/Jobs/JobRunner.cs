@@ -27,6 +27,9 @@ public sealed class JobRunner
     /// <summary>Forgets the repositories kept open between runs (after the configuration is reloaded).</summary>
     public void CloseRepositories() => _repositories.Clear();
 
+    /// <inheritdoc cref="OpenRepositories.MoveIndexesToDisk"/>
+    public IReadOnlyList<string> MoveIndexesToDisk(string directory) => _repositories.MoveIndexesToDisk(directory);
+
     /// <param name="plan">What to scan, from the change journal; null scans everything.</param>
     /// <param name="timer">Receives the run's phases.</param>
     public async Task<BackupSummary> RunAsync(JobDefinition job, ScanPlan? plan, PhaseTimer timer, Action<Archiver>? started, CancellationToken cancellationToken)

@@ -25,6 +25,33 @@ public sealed class OpenRepositories
     }
 
     /// <summary>
+    /// Moves the index of every idle repository out of the heap into an unnamed file in <paramref name="directory"/>
+    /// (<see cref="Backup.Core.Repository.Indexing.MasterIndex.MoveToDisk"/>), so that between runs it costs page
+    /// cache the kernel can reclaim instead of the daemon's own memory. Holding the lock keeps every run away from
+    /// an index while it moves. Returns what failed, one line per repository; those indexes stay in the heap.
+    /// </summary>
+    public IReadOnlyList<string> MoveIndexesToDisk(string directory)
+    {
+        var failures = new List<string>();
+        lock (_lock)
+        {
+            foreach (var (location, entry) in _idle)
+            {
+                try
+                {
+                    entry.Repository.Index.MoveToDisk(directory);
+                }
+                catch (IOException e)
+                {
+                    failures.Add($"{location}: {e.Message}");
+                }
+            }
+        }
+
+        return failures;
+    }
+
+    /// <summary>
     /// The repository at <paramref name="backend"/>, opened with <paramref name="password"/>: the one kept from an earlier
     /// run when the repository's config file and key file are still those it was opened with, otherwise newly opened.
     /// </summary>

@@ -194,4 +194,114 @@ public class MasterIndexTests
             }
         }
     }
+
+    [Fact]
+    public void Entries_moved_to_disk_are_found_as_before_and_entries_added_later_join_them_at_the_next_move()
+    {
+        var directory = Directory.CreateTempSubdirectory("master-index-").FullName;
+        try
+        {
+            var index = new MasterIndex();
+            const int PerPack = 1000;
+            for (var p = 0; p < 20; p++)
+            {
+                index.Add(new IndexedPack(PackId(p), PackBlobs(p, PerPack)));
+            }
+
+            // A blob in two packs before the move: its second location stays with it.
+            index.Add(new IndexedPack(PackId(500), [PackBlobs(3, PerPack)[7]]));
+            var before = index.All().ToDictionary(e => e.Key, e => e.Locations);
+
+            index.MoveToDisk(directory);
+
+            Assert.Equal(20 * PerPack, index.OnDisk);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
+            AssertSame(before, index);
+            Assert.False(index.Has(BlobType.Data, BlobId(-5)));
+
+            // After the move: new blobs (enough to grow the hash table over entries on disk), a further location for
+            // a blob on disk and one for a blob added since.
+            for (var p = 20; p < 40; p++)
+            {
+                index.Add(new IndexedPack(PackId(p), PackBlobs(p, PerPack)));
+            }
+
+            var onDisk = PackBlobs(5, PerPack)[9];
+            var inHeap = PackBlobs(30, PerPack)[11];
+            index.Add(new IndexedPack(PackId(501), [onDisk, inHeap]));
+
+            // The same locations again add nothing.
+            index.Add(new IndexedPack(PackId(5), [onDisk]));
+            index.Add(new IndexedPack(PackId(501), [onDisk]));
+
+            Assert.Equal(20 * PerPack, index.OnDisk);
+            Assert.Equal(40 * PerPack, index.BlobCount);
+            Assert.True(index.TryLookup(BlobType.Data, onDisk.Id, out var locations));
+            Assert.Equal([new BlobLocation(PackId(5), onDisk), new BlobLocation(PackId(501), onDisk)], locations);
+            Assert.True(index.TryLookup(BlobType.Data, inHeap.Id, out locations));
+            Assert.Equal([new BlobLocation(PackId(30), inHeap), new BlobLocation(PackId(501), inHeap)], locations);
+            var after = index.All().ToDictionary(e => e.Key, e => e.Locations);
+            Assert.Equal(40 * PerPack, after.Count);
+            for (var p = 0; p < 40; p++)
+            {
+                foreach (var blob in PackBlobs(p, PerPack))
+                {
+                    Assert.Equal(new BlobLocation(PackId(p), blob), after[new BlobKey(BlobType.Data, blob.Id)][0]);
+                }
+            }
+
+            index.MoveToDisk(directory);
+
+            Assert.Equal(40 * PerPack, index.OnDisk);
+            AssertSame(after, index);
+
+            // A move with nothing new (only a fresh mapping) and a tree after it.
+            index.MoveToDisk(directory);
+            var tree = new PackedBlob(BlobType.Tree, BlobId(3), 0, 70, 200);
+            index.Add(new IndexedPack(PackId(502), [tree]));
+            Assert.True(index.TryLookup(BlobType.Tree, tree.Id, out locations));
+            Assert.Equal([new BlobLocation(PackId(502), tree)], locations);
+            Assert.True(index.TryLookup(BlobType.Data, tree.Id, out locations));
+            Assert.Equal(PackId(0), Assert.Single(locations).Pack);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_move_to_a_directory_that_cannot_hold_the_file_fails_and_leaves_the_index_whole()
+    {
+        var index = new MasterIndex();
+        for (var p = 0; p < 3; p++)
+        {
+            index.Add(new IndexedPack(PackId(p), PackBlobs(p, 100)));
+        }
+
+        var before = index.All().ToDictionary(e => e.Key, e => e.Locations);
+        var missing = Path.Combine(Path.GetTempPath(), $"master-index-missing-{Guid.NewGuid():N}");
+
+        var error = Assert.Throws<IOException>(() => index.MoveToDisk(missing));
+
+        Assert.Contains(missing, error.Message);
+        Assert.Contains("No such file or directory", error.Message);
+        Assert.Equal(0, index.OnDisk);
+        AssertSame(before, index);
+        index.Add(new IndexedPack(PackId(3), PackBlobs(3, 100)));
+        Assert.Equal(400, index.BlobCount);
+    }
+
+    private static void AssertSame(Dictionary<BlobKey, BlobLocation[]> expected, MasterIndex index)
+    {
+        Assert.Equal(expected.Count, index.BlobCount);
+        foreach (var (key, locations) in expected)
+        {
+            Assert.True(index.TryLookup(key.Type, key.Id, out var found), $"{key} not found");
+            Assert.Equal(locations, found);
+        }
+
+        Assert.Equal(expected.Count, index.All().Count());
+    }
 }

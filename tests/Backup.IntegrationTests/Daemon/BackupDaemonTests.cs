@@ -37,6 +37,43 @@ public sealed class BackupDaemonTests : IDisposable
     }
 
     [RequiresToolFact("restic", "systemd-socket-activate")]
+    public void Between_runs_the_kept_index_is_an_unnamed_file_in_the_cache_directory_and_the_next_run_deduplicates_against_it()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            File.WriteAllText(Path.Combine(_daemon.Source, $"f{i}.txt"), string.Concat(Enumerable.Repeat($"file {i} ", 100)));
+        }
+
+        _daemon.WriteJob("home");
+        _daemon.Start();
+        Assert.Equal("success", _daemon.CtlJson("run", "home", "--wait")["result"]!.GetValue<string>());
+
+        // A moment after the run the index moves out of the heap: a mapping of a file without a name.
+        var maps = $"/proc/{_daemon.DaemonPid}/maps";
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.ReadAllLines(maps).Any(line => line.Contains($"{_daemon.CacheDirectory}/#") && line.EndsWith(" (deleted)")))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), $"no index file mapped from {_daemon.CacheDirectory}:\n{_daemon.Output}");
+            Thread.Sleep(100);
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_daemon.CacheDirectory));
+
+        // A copy of a backed-up file is found in that index: the run adds one data blob, for the new file only.
+        File.Copy(Path.Combine(_daemon.Source, "f7.txt"), Path.Combine(_daemon.Source, "copy.txt"));
+        File.WriteAllText(Path.Combine(_daemon.Source, "new.txt"), "new content");
+        var second = _daemon.CtlJson("run", "home", "--wait");
+
+        Assert.Equal("success", second["result"]!.GetValue<string>());
+        Assert.Equal(2, second["files_new"]!.GetValue<long>());
+        var restic = new Restic(_daemon.Repository);
+        var snapshot = JsonNode.Parse(new Backupctl(_daemon.Repository).Ok("cat", "snapshot", second["snapshot_id"]!.GetValue<string>()))!;
+        Assert.Equal(1, snapshot["summary"]!["data_blobs"]!.GetValue<long>());
+        restic.Ok("check", "--read-data");
+        Assert.Equal(File.ReadAllText(Path.Combine(_daemon.Source, "f7.txt")), restic.Ok("dump", "latest", Path.Combine(_daemon.Source, "copy.txt")));
+    }
+
+    [RequiresToolFact("restic", "systemd-socket-activate")]
     public void A_password_from_a_systemd_credential_opens_the_repository()
     {
         File.WriteAllText(Path.Combine(_daemon.Source, "a.txt"), "hello");

@@ -42,6 +42,9 @@ public sealed class DaemonFixture : IDisposable
 
     public string RuntimeDirectory => _temp.Sub("run");
 
+    /// <summary>$CACHE_DIRECTORY; not created beforehand, as backupd makes it when it needs it.</summary>
+    public string CacheDirectory => _temp.Sub("cache");
+
     /// <summary>Put first on the daemon's PATH: tests drop stand-ins (sendmail) here.</summary>
     public string BinDirectory => _temp.Sub("bin");
 
@@ -71,7 +74,7 @@ public sealed class DaemonFixture : IDisposable
         };
         foreach (var arg in new[] { "-l", SocketPath, "--fdname=control",
                      "-E", $"BACKUP_CONFIG_DIR={ConfigDirectory}", "-E", $"STATE_DIRECTORY={StateDirectory}",
-                     "-E", $"RUNTIME_DIRECTORY={RuntimeDirectory}", "-E", $"CACHE_DIRECTORY={_temp.Sub("cache")}",
+                     "-E", $"RUNTIME_DIRECTORY={RuntimeDirectory}", "-E", $"CACHE_DIRECTORY={CacheDirectory}",
                      "-E", $"PATH={BinDirectory}:{Environment.GetEnvironmentVariable("PATH")}", "-E", "TZ=UTC",
                      "-E", $"DOTNET_ROOT={Environment.GetEnvironmentVariable("DOTNET_ROOT") ?? ""}",
                      "-E", $"CREDENTIALS_DIRECTORY={CredentialsDirectory}",

@@ -174,4 +174,53 @@ public sealed class JournalGapTests
             ProcessRunner.Run("umount", [merged]);
         }
     }
+
+    [RequiresRootFact("restic", "mkfs.ext4", "losetup", "systemd-socket-activate")]
+    public void Changes_the_journal_could_not_write_to_a_full_disk_make_the_next_run_full_with_that_reason()
+    {
+        using var filesystem = LoopFilesystem.Ext4();
+        using var workload = new Workload(filesystem.MountPoint, 306);
+        workload.Populate(80);
+
+        // backupd's state directory (state.db) on a small filesystem of its own, which is then filled up.
+        var daemon = new JournalDaemon(filesystem.MountPoint);
+        var stateDirectory = daemon.Daemon.StateDirectory;
+        var mounted = ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", stateDirectory]);
+        Assert.True(mounted.ExitCode == 0, mounted.StdErr);
+        try
+        {
+            daemon.Start();
+            daemon.Run();
+            workload.Apply(30);
+            Assert.Equal("journal", daemon.Run().ScanKind);
+
+            var filler = Path.Combine(stateDirectory, "filler");
+            ProcessRunner.Run("dd", ["if=/dev/zero", $"of={filler}", "bs=64k"]);
+            workload.Apply(60);
+            var deadline = System.Diagnostics.Stopwatch.StartNew();
+            while (!daemon.Daemon.Output.Contains("change journal: writing changes failed", StringComparison.Ordinal))
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "the journal's writes never failed on the full state directory:\n" + daemon.Daemon.Output);
+                Thread.Sleep(100);
+            }
+
+            // The batch that failed is not in memory any more; once the disk has room, the next run must not trust
+            // the journal across it.
+            File.Delete(filler);
+            var run = daemon.Run();
+            Assert.Equal("full", run.ScanKind);
+            Assert.Contains("writing the change journal failed", run.Reason);
+            daemon.AssertSameAsFullScans(run.SnapshotId, "after the journal could not be written", () => workload.Describe());
+
+            workload.Apply(30);
+            var next = daemon.Run();
+            Assert.True(next.ScanKind == "journal", $"{next.ScanKind} ({next.Reason})\n{daemon.Daemon.Output}");
+            daemon.AssertSameAsFullScans(next.SnapshotId, "after the full scan that followed", () => workload.Describe());
+        }
+        finally
+        {
+            daemon.Dispose();
+            ProcessRunner.Run("umount", [stateDirectory]);
+        }
+    }
 }

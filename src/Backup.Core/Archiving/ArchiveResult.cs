@@ -9,6 +9,7 @@ public sealed class ArchiveResult
 
     public required ArchiveStats Stats { get; init; }
 
+    /// <summary>What could not be read, sorted (ordinal), most messages beginning with the path.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 
     public required ScanReport Scan { get; init; }

@@ -115,7 +115,9 @@ public sealed class Archiver
         }
 
         var scan = new ScanReport(fullScanReason is null ? ScanReport.Journal : ScanReport.Full, fullScanReason, Interlocked.Read(ref _directoriesVisited));
-        return new ArchiveResult { RootTree = root, Stats = _stats, Warnings = _warnings.ToList(), Scan = scan };
+        // Directories are walked in parallel, so warnings arrive in no fixed order; sorted, most of them by path, the
+        // same failures read the same in every run's summary.
+        return new ArchiveResult { RootTree = root, Stats = _stats, Warnings = _warnings.Order(StringComparer.Ordinal).ToList(), Scan = scan };
     }
 
     /// <summary>Why this run must look at everything, or null when the plan's directories are enough.</summary>

@@ -666,10 +666,10 @@ public sealed class Archiver
     /// </summary>
     private async Task<(Tree Tree, bool Ok)> ListContentsAsync(string path, Tree? parentTree, ulong rootDevice, DirtyTree dirty, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> names;
+        IDirectoryListing listing;
         try
         {
-            names = _fs.ReadDirectory(path);
+            listing = _fs.OpenDirectory(path);
         }
         catch (FileSystemException e)
         {
@@ -678,6 +678,15 @@ public sealed class Archiver
             return (new Tree(new List<Node>()), false);
         }
 
+        using (listing)
+        {
+            return await ArchiveListingAsync(path, listing, parentTree, rootDevice, dirty, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(Tree Tree, bool Ok)> ArchiveListingAsync(string path, IDirectoryListing listing, Tree? parentTree, ulong rootDevice, DirtyTree dirty, CancellationToken cancellationToken)
+    {
+        var names = listing.Names;
         Interlocked.Increment(ref _directoriesVisited);
         if (_options.ExcludeCaches && names.Contains(CacheDirTag) && HasCacheDirSignature(Join(path, CacheDirTag)))
         {
@@ -704,7 +713,7 @@ public sealed class Archiver
                 FileStatus childStatus;
                 try
                 {
-                    childStatus = _fs.LStat(childPath);
+                    childStatus = listing.LStat(name, childPath);
                 }
                 catch (FileSystemException e)
                 {

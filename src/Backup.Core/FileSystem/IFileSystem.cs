@@ -14,6 +14,13 @@ public interface IFileSystem
     /// <summary>Names in a directory, without "." and "..", in the order the kernel returns them.</summary>
     IReadOnlyList<string> ReadDirectory(string path);
 
+    /// <summary>
+    /// A directory's names (as <see cref="ReadDirectory"/>) with a way to lstat each entry relative to the directory
+    /// as it was opened, so that the kernel need not resolve the directory's path again for every entry. Fails as
+    /// <see cref="ReadDirectory"/> does. By default, <see cref="ReadDirectory"/> and <see cref="LStat"/> by path.
+    /// </summary>
+    IDirectoryListing OpenDirectory(string path) => new PathDirectoryListing(this, path);
+
     string ReadLink(string path);
 
     /// <summary>Extended attributes of the path itself (llistxattr order), POSIX ACLs included.</summary>
@@ -59,6 +66,27 @@ public interface IFileSystem
 
     /// <summary>lsetxattr(2).</summary>
     void SetExtendedAttribute(string path, string name, byte[] value);
+}
+
+/// <summary>An open directory: its names, and the lstat of an entry. Disposing closes the directory.</summary>
+public interface IDirectoryListing : IDisposable
+{
+    IReadOnlyList<string> Names { get; }
+
+    /// <summary>lstat of the entry <paramref name="name"/>; <paramref name="path"/> (the directory joined with it) names it in errors.</summary>
+    FileStatus LStat(string name, string path);
+}
+
+/// <summary>The listing of a filesystem that opens nothing: its names read at once, its entries stat'ed by path.</summary>
+internal sealed class PathDirectoryListing(IFileSystem fileSystem, string directory) : IDirectoryListing
+{
+    public IReadOnlyList<string> Names { get; } = fileSystem.ReadDirectory(directory);
+
+    public FileStatus LStat(string name, string path) => fileSystem.LStat(path);
+
+    public void Dispose()
+    {
+    }
 }
 
 /// <summary>A failed system call on a path: the message names both, and what the error means.</summary>

@@ -19,15 +19,22 @@ public sealed partial class LinuxFileSystem : IFileSystem
 
     private readonly AccountDatabase accounts = new();
 
-    public unsafe FileStatus LStat(string path)
+    public FileStatus LStat(string path) => LStatAt(null, path, path);
+
+    /// <summary>lstat(2) of <paramref name="name"/> relative to <paramref name="directory"/> (the working directory if null).</summary>
+    private static unsafe FileStatus LStatAt(SafeFileHandle? directory, string name, string path)
     {
         Span<byte> scratch = stackalloc byte[NativePath.StackSize];
-        using var native = new NativePath(path, scratch, "statx");
+        using var native = new NativePath(name, scratch, "statx");
         Interop.StatxBuffer buffer;
         fixed (byte* p = native)
         {
             // lstat(2) never triggers an automount; statx(2) does unless asked not to.
-            if (Interop.Statx(Interop.At.FDCWD, p, Interop.At.SYMLINK_NOFOLLOW | Interop.At.NO_AUTOMOUNT, Interop.STATX_BASIC_STATS, &buffer) != 0)
+            const int Flags = Interop.At.SYMLINK_NOFOLLOW | Interop.At.NO_AUTOMOUNT;
+            var result = directory is null
+                ? Interop.Statx(Interop.At.FDCWD, p, Flags, Interop.STATX_BASIC_STATS, &buffer)
+                : Interop.Statx(directory, p, Flags, Interop.STATX_BASIC_STATS, &buffer);
+            if (result != 0)
             {
                 throw FileSystemErrors.LastError("statx", path);
             }
@@ -52,9 +59,39 @@ public sealed partial class LinuxFileSystem : IFileSystem
         return ToFileStatus(in buffer, null, handle);
     }
 
-    public unsafe IReadOnlyList<string> ReadDirectory(string path)
+    public IReadOnlyList<string> ReadDirectory(string path)
     {
-        var fd = OpenDescriptor(path, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_NOFOLLOW | Interop.OpenFlags.O_CLOEXEC, 0);
+        var fd = OpenDirectoryDescriptor(path);
+        try
+        {
+            return ReadNames(fd, path);
+        }
+        finally
+        {
+            Interop.Close(fd);
+        }
+    }
+
+    public IDirectoryListing OpenDirectory(string path)
+    {
+        var fd = OpenDirectoryDescriptor(path);
+        try
+        {
+            return new DirectoryListing(new SafeFileHandle(fd, ownsHandle: true), ReadNames(fd, path));
+        }
+        catch
+        {
+            Interop.Close(fd);
+            throw;
+        }
+    }
+
+    private static int OpenDirectoryDescriptor(string path) =>
+        OpenDescriptor(path, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_NOFOLLOW | Interop.OpenFlags.O_CLOEXEC, 0);
+
+    /// <summary>Every name in the open directory <paramref name="fd"/> (getdents64 until it returns nothing).</summary>
+    private static unsafe List<string> ReadNames(int fd, string path)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(DirectoryBufferSize);
         try
         {
@@ -89,8 +126,17 @@ public sealed partial class LinuxFileSystem : IFileSystem
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            Interop.Close(fd);
         }
+    }
+
+    /// <summary>An open directory whose entries are stat'ed with statx relative to it.</summary>
+    private sealed class DirectoryListing(SafeFileHandle directory, IReadOnlyList<string> names) : IDirectoryListing
+    {
+        public IReadOnlyList<string> Names => names;
+
+        public FileStatus LStat(string name, string path) => LStatAt(directory, name, path);
+
+        public void Dispose() => directory.Dispose();
     }
 
     public unsafe string ReadLink(string path)

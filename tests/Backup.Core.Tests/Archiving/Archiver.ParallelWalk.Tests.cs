@@ -395,7 +395,7 @@ public class WalkProbe : DispatchProxy
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
-        var listing = targetMethod!.Name == nameof(IFileSystem.ReadDirectory);
+        var listing = targetMethod!.Name is nameof(IFileSystem.ReadDirectory) or nameof(IFileSystem.OpenDirectory);
         Interlocked.Increment(ref _calls);
         Interlocked.Increment(ref _underWay);
         try

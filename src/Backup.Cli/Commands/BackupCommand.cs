@@ -13,7 +13,7 @@ public static class BackupCommand
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "Files and directories to back up" };
         var exclude = new Option<string[]>("--exclude", "-e") { Description = "Exclude paths matching PATTERN (repeatable). \"/\"-anchored patterns match the absolute path, others any trailing part; * ? [..] within a name, ** across directories", HelpName = "PATTERN", AllowMultipleArgumentsPerToken = false };
         var excludeFile = new Option<string[]>("--exclude-file") { Description = "Read exclude patterns from FILE, one per line (# starts a comment; repeatable)", HelpName = "FILE" };
-        var excludeCaches = new Option<bool>("--exclude-caches") { Description = "Skip directories that contain a CACHEDIR.TAG file with the standard signature" };
+        var excludeCaches = new Option<bool>("--exclude-caches") { Description = "Skip the contents of directories that contain a CACHEDIR.TAG file with the standard signature; the directory and its tag file are kept, as restic and GNU tar do" };
         var oneFileSystem = new Option<bool>("--one-file-system", "-x") { Description = "Do not descend into other filesystems (mount points are kept as empty directories)" };
         var parent = new Option<string?>("--parent") { Description = "Use SNAPSHOT as the parent for change detection (default: latest snapshot of this host with the same paths)", HelpName = "SNAPSHOT" };
         var force = new Option<bool>("--force", "-f") { Description = "Read all files, even those the parent snapshot shows unchanged" };

@@ -690,8 +690,9 @@ public sealed class Archiver
         Interlocked.Increment(ref _directoriesVisited);
         if (_options.ExcludeCaches && names.Contains(CacheDirTag) && HasCacheDirSignature(Join(path, CacheDirTag)))
         {
-            await NoteLeftOutAsync(parentTree, cancellationToken).ConfigureAwait(false);
-            return (new Tree(new List<Node>()), false);
+            // A cache directory stays, holding only its tag, as restic and GNU tar keep it: a restore brings back
+            // the directory still marked as a cache.
+            names = [CacheDirTag];
         }
 
         _current = path;

@@ -65,7 +65,8 @@ public sealed class ArchiverParallelWalkTests : IAsyncLifetime
         Assert.Equal(serial.Result.Warnings, parallel.Result.Warnings);
 
         // The tree really holds what the walks had to get right.
-        Assert.Null(await FindAsync(parallel.Source, "d2/cache"));
+        Assert.NotNull(await FindAsync(parallel.Source, "d2/cache/CACHEDIR.TAG"));
+        Assert.Null(await FindAsync(parallel.Source, "d2/cache/entries"));
         Assert.Null(await FindAsync(parallel.Source, "d4/build"));
         Assert.Null(await FindAsync(parallel.Source, "d1/s1/f1.tmp"));
         Assert.Null(await FindAsync(parallel.Source, "d6/s4"));
@@ -85,14 +86,11 @@ public sealed class ArchiverParallelWalkTests : IAsyncLifetime
         Assert.Equal(parallel.Result.Stats.FilesNew, parallelAgain.Result.Stats.FilesUnmodified);
     }
 
-    /// <summary>
-    /// Without the cache directory exclusion: restic 0.14 keeps such a directory with only its CACHEDIR.TAG,
-    /// where the archiver leaves it out.
-    /// </summary>
+    /// <summary>With excludes and the cache directory exclusion, which keeps a cache directory with only its CACHEDIR.TAG.</summary>
     [ResticFact]
     public async Task Parallel_walk_makes_the_tree_restic_makes()
     {
-        var ours = await ArchiveAsync(Parallel, null, probe => probe.WaitsForAnother = path => path != Source, excludeCaches: false);
+        var ours = await ArchiveAsync(Parallel, null, probe => probe.WaitsForAnother = path => path != Source, excludeCaches: true);
 
         var environment = new Dictionary<string, string>
         {
@@ -101,7 +99,7 @@ public sealed class ArchiverParallelWalkTests : IAsyncLifetime
             ["RESTIC_CACHE_DIR"] = Path.Combine(Root, "restic-cache"),
             ["TZ"] = "UTC",
         };
-        Restic(environment, "backup", "--exclude", "build", "--exclude", "*.tmp", Source);
+        Restic(environment, "backup", "--exclude", "build", "--exclude", "*.tmp", "--exclude-caches", Source);
         var snapshot = JsonDocument.Parse(Restic(environment, "snapshots", "--json")).RootElement.EnumerateArray().Single();
         var resticRoot = Id.Parse(snapshot.GetProperty("tree").GetString()!);
 

@@ -138,7 +138,7 @@ public sealed class ArchiverPartialScanTests : PartialScanTestBase
     }
 
     [Fact]
-    public async Task Cache_directory_tag_created_in_a_dirty_directory_drops_it_as_a_full_scan_does()
+    public async Task Cache_directory_tag_created_in_a_dirty_directory_leaves_only_the_tag_as_a_full_scan_does()
     {
         var parent = await SampleAsync(excludeCaches: true);
         File.WriteAllText(A + "/d/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n");
@@ -147,7 +147,9 @@ public sealed class ArchiverPartialScanTests : PartialScanTestBase
         var (partial, _) = await PartialAndFullAsync(Journal.Plan(parent, Root), excludeCaches: true);
 
         Assert.NotNull(await FindNodeAsync(partial.Snapshot.Tree, A + "/f1"));
-        Assert.Null(await FindNodeAsync(partial.Snapshot.Tree, A + "/d"));
+        var directory = await FindNodeAsync(partial.Snapshot.Tree, A + "/d");
+        Assert.NotNull(directory);
+        Assert.Equal(["CACHEDIR.TAG"], (await LoadTreeAsync(directory.Subtree!.Value)).Nodes.Select(n => n.Name));
     }
 
     [Fact]

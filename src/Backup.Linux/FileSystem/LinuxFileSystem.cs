@@ -74,14 +74,15 @@ public sealed partial class LinuxFileSystem : IFileSystem
 
     public IDirectoryListing OpenDirectory(string path)
     {
-        var fd = OpenDirectoryDescriptor(path);
+        // The handle owns the descriptor from here on: closing it any other way would close it twice.
+        var directory = new SafeFileHandle(OpenDirectoryDescriptor(path), ownsHandle: true);
         try
         {
-            return new DirectoryListing(new SafeFileHandle(fd, ownsHandle: true), ReadNames(fd, path));
+            return new DirectoryListing(directory, ReadNames((int)directory.DangerousGetHandle(), path));
         }
         catch
         {
-            Interop.Close(fd);
+            directory.Dispose();
             throw;
         }
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Backup.Core.Model;
 using Backup.Core.Repository;
 
 namespace Backup.Cli.Commands;
@@ -15,7 +16,7 @@ public static class InitCommand
             var repository = await Repository.InitAsync(backend, password, null, ct).ConfigureAwait(false);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine($"{{\"message_type\":\"initialized\",\"id\":\"{repository.Config.Id}\",\"repository\":{System.Text.Json.JsonSerializer.Serialize(backend.Location)}}}");
+                Console.WriteLine($"{{\"message_type\":\"initialized\",\"id\":\"{repository.Config.Id}\",\"repository\":{GoJson.Quote(backend.Location)}}}");
             }
             else if (!parse.GetValue(GlobalOptions.Quiet))
             {

@@ -24,7 +24,7 @@ public static class KeyCommand
                 var key = KeyFile.Parse(await repository.Backend.LoadAsync(FileType.Key, id.ToString(), 0, 0, ct).ConfigureAwait(false));
                 var current = id == repository.KeyId;
                 rows.Add(json
-                    ? $"{{\"current\":{(current ? "true" : "false")},\"id\":\"{id}\",\"userName\":{System.Text.Json.JsonSerializer.Serialize(key.Username)},\"hostName\":{System.Text.Json.JsonSerializer.Serialize(key.Hostname)},\"created\":\"{key.Created}\"}}"
+                    ? $"{{\"current\":{(current ? "true" : "false")},\"id\":\"{id}\",\"userName\":{GoJson.Quote(key.Username)},\"hostName\":{GoJson.Quote(key.Hostname)},\"created\":\"{key.Created}\"}}"
                     : $"{(current ? "*" : " ")}{id.ToShortString()}  {key.Username,-12} {key.Hostname,-20} {key.Created}");
             }
 

@@ -30,7 +30,7 @@ public static class SnapshotsCommand
                     var node = JsonNode.Parse(snapshot.ToJson())!.AsObject();
                     node["id"] = id.ToString();
                     node["short_id"] = id.ToShortString();
-                    array.Add(node);
+                    array.Add((JsonNode)node);
                 }
 
                 Console.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));

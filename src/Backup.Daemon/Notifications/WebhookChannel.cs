@@ -1,4 +1,4 @@
-using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Backup.Daemon.Notifications;
@@ -30,7 +30,8 @@ public sealed class WebhookChannel(Uri url, HttpClient http) : INotificationChan
             ["host"] = Environment.MachineName,
             ["details"] = notification.Details.DeepClone(),
         };
-        using var response = await http.PostAsJsonAsync(target, body, cancellationToken).ConfigureAwait(false);
+        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(target, content, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw new IOException($"webhook {target} answered {(int)response.StatusCode} {response.ReasonPhrase}");

@@ -18,7 +18,7 @@ public sealed class NotificationTests : IDisposable
         var port = FreePort();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
-        var received = new List<(string Path, JsonObject Body)>();
+        var received = new List<(string Path, string? ContentType, JsonObject Body)>();
         _ = Task.Run(async () =>
         {
             while (listener.IsListening)
@@ -37,7 +37,7 @@ public sealed class NotificationTests : IDisposable
                 var body = (JsonObject)JsonNode.Parse(await reader.ReadToEndAsync())!;
                 lock (received)
                 {
-                    received.Add((context.Request.Url!.AbsolutePath, body));
+                    received.Add((context.Request.Url!.AbsolutePath, context.Request.ContentType, body));
                 }
 
                 context.Response.StatusCode = 200;
@@ -57,6 +57,7 @@ public sealed class NotificationTests : IDisposable
         var success = received.First(r => r.Path == "/ping/3f1c");
         Assert.Equal("succeeded", success.Body["event"]!.GetValue<string>());
         Assert.NotNull(success.Body["details"]!["snapshot_id"]);
+        Assert.Equal("application/json; charset=utf-8", success.ContentType);
 
         // A destination that is there but holds no repository: the run fails (a missing one would be waited for).
         Directory.CreateDirectory(Path.Combine(_daemon.Root, "no-repo-here"));

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of Backup.Linux: unit tests, the real-kernel interop tests and the integration
 # tests that use the real restic as an oracle. As root it first installs the Debian packages the
-# tests need; otherwise it only says what is missing.
+# tests need (gcc and zlib1g-dev link the installed backupctl as native code); otherwise it only
+# says what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(restic attr acl zstd systemd systemd-container debootstrap btrfs-progs e2fsprogs)
+packages=(restic attr acl zstd systemd systemd-container debootstrap btrfs-progs e2fsprogs gcc zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -83,7 +83,7 @@ public sealed class ExitCodeTests
 
         // Root reads everything; run as nobody so the kernel really refuses the read.
         var env = new Dictionary<string, string> { ["BACKUP_REPOSITORY"] = repo, ["BACKUP_PASSWORD"] = Restic.Password, ["DOTNET_CLI_HOME"] = temp.Path, ["HOME"] = temp.Path };
-        var result = ProcessRunner.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "dotnet", Backupctl.Dll, "backup", "--json", source], env, temp.Path);
+        var result = ProcessRunner.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", .. Backupctl.Command, "backup", "--json", source], env, temp.Path);
         Assert.True(result.ExitCode == 3, $"exit {result.ExitCode}: {result.StdErr}");
         Assert.Contains("secret", result.StdErr);
         Assert.Contains("snapshot_id", result.StdOut);

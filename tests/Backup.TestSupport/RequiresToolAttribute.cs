@@ -47,6 +47,7 @@ public static class Tools
         ["mkfs.btrfs"] = "btrfs-progs",
         ["btrfs"] = "btrfs-progs",
         ["losetup"] = "mount",
+        ["gcc"] = "gcc zlib1g-dev",
     };
 
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);

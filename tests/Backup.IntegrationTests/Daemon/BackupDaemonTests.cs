@@ -140,7 +140,7 @@ public sealed class BackupDaemonTests : IDisposable
         _daemon.Start();
 
         // What systemctl stop backup@home does: SIGTERM to the backupctl that waits for the run.
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet", [Backupctl.Dll, "--socket", _daemon.SocketPath, "run", "home", "--wait"])
+        var info = new System.Diagnostics.ProcessStartInfo(Backupctl.Command[0], [.. Backupctl.Command.Skip(1), "--socket", _daemon.SocketPath, "run", "home", "--wait"])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -187,7 +187,7 @@ public sealed class BackupDaemonTests : IDisposable
         ProcessRunner.Run("chmod", ["755", _daemon.Root, _daemon.RuntimeDirectory]);
         var env = new Dictionary<string, string> { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp", ["BACKUP_SOCKET"] = _daemon.SocketPath };
         ProcessResult AsNobody(params string[] args) =>
-            ProcessRunner.Run("setpriv", new[] { "--reuid=nobody", "--regid=nogroup", "--clear-groups", "dotnet", Backupctl.Dll }.Concat(args), env, "/tmp");
+            ProcessRunner.Run("setpriv", new[] { "--reuid=nobody", "--regid=nogroup", "--clear-groups" }.Concat(Backupctl.Command).Concat(args), env, "/tmp");
 
         var list = AsNobody("jobs");
         Assert.True(list.ExitCode == 0, list.StdErr);

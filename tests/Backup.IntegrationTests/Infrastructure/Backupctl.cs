@@ -3,10 +3,13 @@ namespace Backup.IntegrationTests.Infrastructure;
 /// <summary>Runs the built backupctl as a separate process, exactly as a user would.</summary>
 public sealed class Backupctl
 {
-    public Backupctl(string repository, string password = Restic.Password)
+    private readonly IReadOnlyList<string> _command;
+
+    public Backupctl(string repository, string password = Restic.Password, IReadOnlyList<string>? command = null)
     {
         Repository = repository;
         Password = password;
+        _command = command ?? Command;
     }
 
     public string Repository { get; }
@@ -14,6 +17,13 @@ public sealed class Backupctl
     public string Password { get; }
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "backupctl.dll");
+
+    /// <summary>
+    /// How backupctl is started: the built backupctl.dll under dotnet, or the program $BACKUPCTL names,
+    /// such as the natively compiled one that scripts/publish.sh installs (BACKUPCTL=OUTDIR/usr/bin/backupctl).
+    /// </summary>
+    public static IReadOnlyList<string> Command { get; } =
+        Environment.GetEnvironmentVariable("BACKUPCTL") is { Length: > 0 } program ? [program] : ["dotnet", Dll];
 
     public ProcessResult Run(params string[] args) => Run(args, null, null);
 
@@ -33,7 +43,7 @@ public sealed class Backupctl
             }
         }
 
-        return ProcessRunner.Run("dotnet", new[] { Dll }.Concat(args), env, workingDirectory);
+        return ProcessRunner.Run(_command[0], _command.Skip(1).Concat(args), env, workingDirectory);
     }
 
     public string Ok(params string[] args) => Ok(args, null);

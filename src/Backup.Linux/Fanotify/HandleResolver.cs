@@ -38,6 +38,8 @@ public readonly record struct InodeResolution(ResolutionStatus Status, string? P
 public sealed class HandleResolver : IDisposable
 {
     private readonly SafeFileHandle mount;
+    private readonly string givenRoot;
+    private string? canonicalRoot;
     private FileHandle? rootHandle;
 
     public unsafe HandleResolver(string mountRoot)
@@ -62,14 +64,14 @@ public sealed class HandleResolver : IDisposable
         }
 
         mount = new SafeFileHandle(fd, ownsHandle: true);
-
-        // The kernel's own spelling of the root (symlinks resolved), which is what readlink gives for resolved handles.
-        var canonical = SymbolicLink.ReadBytes($"/proc/self/fd/{fd}", out _);
-        MountRoot = canonical is null ? Path.TrimEndingDirectorySeparator(mountRoot) : PathEncoding.Decode(canonical);
+        givenRoot = mountRoot;
     }
 
-    /// <summary>The mount root as the kernel spells it (symbolic links resolved, no trailing slash).</summary>
-    public string MountRoot { get; }
+    /// <summary>
+    /// The mount root as the kernel spells it (symbolic links resolved, no trailing slash), which is what readlink
+    /// gives for resolved handles. Read on first use: marking new directories opens handles but needs no path.
+    /// </summary>
+    public string MountRoot => canonicalRoot ??= CanonicalRoot();
 
     /// <summary>The current path of the object the handle names.</summary>
     public HandleResolution Resolve(FileHandle handle)
@@ -138,6 +140,13 @@ public sealed class HandleResolver : IDisposable
     }
 
     public void Dispose() => mount.Dispose();
+
+    private string CanonicalRoot()
+    {
+        using var lease = new DescriptorLease(mount);
+        var canonical = SymbolicLink.ReadBytes($"/proc/self/fd/{lease.Fd}", out _);
+        return canonical is null ? Path.TrimEndingDirectorySeparator(givenRoot) : PathEncoding.Decode(canonical);
+    }
 
     /// <summary>open_by_handle_at(mount, handle, O_PATH|O_CLOEXEC): a descriptor that reads no data and is closed at once.</summary>
     private int OpenHandle(FileHandle handle, out int errno) => OpenHandle(handle, Interop.O_PATH | Interop.OpenFlags.O_CLOEXEC, out errno);

@@ -24,6 +24,27 @@ public sealed class HandleResolverTests
     }
 
     [RequiresRootFact("mount", "mkfs.ext4", "truncate")]
+    public void MountRootGivenThroughASymlinkResolvesToTheKernelsSpellingOfPaths()
+    {
+        using var scratch = ScratchMount.Ext4();
+        Directory.CreateDirectory(scratch["docs/2024"]);
+        var link = Path.Combine(scratch.Outside("links"), "to-mount");
+        File.CreateSymbolicLink(link, scratch.MountPoint + "/");
+        var handle = FileHandle.Of(scratch["docs/2024"]);
+
+        using var resolver = new HandleResolver(link);
+
+        // Opening handles (as marking a new directory does) works before the root's spelling is known.
+        using (var directory = resolver.OpenDirectory(handle, out var errno))
+        {
+            Assert.True(directory is not null, $"errno {errno}");
+        }
+
+        Assert.Equal(new HandleResolution(ResolutionStatus.Ok, scratch["docs/2024"], 0), resolver.Resolve(handle));
+        Assert.Equal(scratch.MountPoint, resolver.MountRoot);
+    }
+
+    [RequiresRootFact("mount", "mkfs.ext4", "truncate")]
     public void UnlinkedFileStillOpenResolvesAsDeletedWithItsLastPath()
     {
         using var scratch = ScratchMount.Ext4();

@@ -59,7 +59,7 @@ public sealed class InstalledBackupctlTests
         Assert.True(differences.Count == 0, "restic restored the installed backupctl's backup differently:\n" + string.Join('\n', differences));
     }
 
-    [RequiresToolFact("restic", "systemd-socket-activate", "gcc")]
+    [RequiresToolFact("systemd-socket-activate", "gcc")]
     public void The_installed_backupctl_checks_job_files_and_runs_a_job_in_backupd()
     {
         using var daemon = new DaemonFixture();

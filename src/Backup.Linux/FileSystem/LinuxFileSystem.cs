@@ -61,21 +61,15 @@ public sealed partial class LinuxFileSystem : IFileSystem
 
     public IReadOnlyList<string> ReadDirectory(string path)
     {
-        var fd = OpenDirectoryDescriptor(path);
-        try
-        {
-            return ReadNames(fd, path);
-        }
-        finally
-        {
-            Interop.Close(fd);
-        }
+        using var listing = OpenDirectory(path);
+        return listing.Names;
     }
 
     public IDirectoryListing OpenDirectory(string path)
     {
         // The handle owns the descriptor from here on: closing it any other way would close it twice.
-        var directory = new SafeFileHandle(OpenDirectoryDescriptor(path), ownsHandle: true);
+        var fd = OpenDescriptor(path, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_NOFOLLOW | Interop.OpenFlags.O_CLOEXEC, 0);
+        var directory = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
             return new DirectoryListing(directory, ReadNames((int)directory.DangerousGetHandle(), path));
@@ -86,9 +80,6 @@ public sealed partial class LinuxFileSystem : IFileSystem
             throw;
         }
     }
-
-    private static int OpenDirectoryDescriptor(string path) =>
-        OpenDescriptor(path, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_NOFOLLOW | Interop.OpenFlags.O_CLOEXEC, 0);
 
     /// <summary>Every name in the open directory <paramref name="fd"/> (getdents64 until it returns nothing).</summary>
     private static unsafe List<string> ReadNames(int fd, string path)

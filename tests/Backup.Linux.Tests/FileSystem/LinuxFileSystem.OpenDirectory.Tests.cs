@@ -75,6 +75,7 @@ public sealed class LinuxFileSystemOpenDirectoryTests : LinuxFileSystemTestBase
         File.CreateSymbolicLink(link, Temp.Path);
 
         Assert.Equal(Assert.Throws<FileSystemException>(() => FileSystem.ReadDirectory(file)).Message, Assert.Throws<FileSystemException>(() => FileSystem.OpenDirectory(file)).Message);
+        Assert.Equal(20, Assert.Throws<FileSystemException>(() => FileSystem.OpenDirectory(file)).Errno); // ENOTDIR
         Assert.Equal(Assert.Throws<FileSystemException>(() => FileSystem.ReadDirectory(link)).Message, Assert.Throws<FileSystemException>(() => FileSystem.OpenDirectory(link)).Message);
     }
 }

@@ -141,6 +141,14 @@ public sealed class JournalDaemon : IDisposable
             scan["directories_visited"]!.GetValue<long>());
     }
 
+    /// <summary>Runs the job, which must be driven by the journal, and asserts its snapshot as <see cref="AssertSameAsFullScans"/> does.</summary>
+    public void RunJournalAndCompare(string state, Func<string> describe)
+    {
+        var run = Run();
+        Assert.True(run.ScanKind == "journal", $"{run.ScanKind} ({run.Reason})\n{_daemon.Output}");
+        AssertSameAsFullScans(run.SnapshotId, state, describe);
+    }
+
     public JsonObject Status() => (JsonObject)JsonNode.Parse(_daemon.Ctl("status", Job, "--json").StdOut)!;
 
     /// <summary>

@@ -70,9 +70,7 @@ public sealed class JournalGapTests
 
         // The filesystem is marked again: the next changes are journaled.
         workload.Apply(60);
-        var next = daemon.Run();
-        Assert.True(next.ScanKind == "journal", $"{next.ScanKind} ({next.Reason})\n{daemon.Daemon.Output}");
-        daemon.AssertSameAsFullScans(next.SnapshotId, "after the remount's full scan", () => workload.Describe());
+        daemon.RunJournalAndCompare("after the remount's full scan", () => workload.Describe());
     }
 
     [RequiresRootFact("restic", "mkfs.ext4", "losetup", "systemd-socket-activate")]
@@ -213,9 +211,7 @@ public sealed class JournalGapTests
             daemon.AssertSameAsFullScans(run.SnapshotId, "after the journal could not be written", () => workload.Describe());
 
             workload.Apply(30);
-            var next = daemon.Run();
-            Assert.True(next.ScanKind == "journal", $"{next.ScanKind} ({next.Reason})\n{daemon.Daemon.Output}");
-            daemon.AssertSameAsFullScans(next.SnapshotId, "after the full scan that followed", () => workload.Describe());
+            daemon.RunJournalAndCompare("after the full scan that followed", () => workload.Describe());
         }
         finally
         {

@@ -39,10 +39,7 @@ public sealed class JournalNewDirectoryTests
         var sub = MakeMarkedDirectory(daemon, Path.Combine(fresh, "sub"));
         File.WriteAllText(Path.Combine(sub, "deep"), "deep");
 
-        var run = daemon.Run();
-
-        Assert.Equal("journal", run.ScanKind);
-        daemon.AssertSameAsFullScans(run.SnapshotId, "after changes inside new directories", () => "fresh/{a, link -> old/linked, sub/deep}, far/away/moved");
+        daemon.RunJournalAndCompare("after changes inside new directories", () => "fresh/{a, link -> old/linked, sub/deep}, far/away/moved");
         Assert.Empty(IgnoredInodes(daemon));
     }
 

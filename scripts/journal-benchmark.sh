@@ -126,10 +126,11 @@ echo "== publishing backupd and backupctl (as installed: backupd ReadyToRun, bac
 backupd="$workdir/install/usr/sbin/backupd"
 # backupd runs in the environment its unit gives it (Environment= lines of systemd/backupd.service), at the
 # unit's CPU and I/O priority (Nice=, IOSchedulingClass=).
-mapfile -t unit_environment < <(sed -n 's/^Environment=//p' "$root/systemd/backupd.service")
+unit_setting() { sed -n "s/^$1=//p" "$root/systemd/backupd.service"; }
+mapfile -t unit_environment < <(unit_setting Environment)
 unit_priority=()
-unit_nice=$(sed -n 's/^Nice=//p' "$root/systemd/backupd.service")
-unit_io_class=$(sed -n 's/^IOSchedulingClass=//p' "$root/systemd/backupd.service")
+unit_nice=$(unit_setting Nice)
+unit_io_class=$(unit_setting IOSchedulingClass)
 [ -n "$unit_nice" ] && unit_priority+=(nice -n "$unit_nice")
 [ -n "$unit_io_class" ] && unit_priority+=(ionice -c "$unit_io_class")
 backupctl="$workdir/install/usr/bin/backupctl"

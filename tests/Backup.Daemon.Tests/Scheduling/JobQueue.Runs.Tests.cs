@@ -132,6 +132,8 @@ public sealed class JobQueueRunsTests() : JobQueueFixture(maxConcurrentJobs: 1)
         Finish("a", JobOutcome.Success("journal-run"));
 
         Assert.Equal("journal-run", (await plain.WaitAsync(TimeSpan.FromSeconds(10))).SnapshotId);
+        // The queued full run may start a moment after the first run has ended and its waiters are answered.
+        Wait.Until(() => Runner.CallCount("a") == 2, "the queued full run reaches the runner");
         AssertRunning("a");
         Assert.Equal([false, true], Runner.Calls.Select(c => c.FullScan));
         Assert.False(full.IsCompleted);

@@ -376,35 +376,35 @@ public sealed class JobQueue : IAsyncDisposable
         }
 
         List<Entry> next;
+        Entry? followUpEntry = null;
         lock (_lock)
         {
             _entries.Remove(entry.Job.Name);
             _busyRepositories.Remove(entry.RepositoryKey);
             _running--;
+            // The run that follows takes this one's place in the same step, so the job never looks idle in between.
+            if (entry.FollowUp is { } followUp && !_stopping)
+            {
+                followUpEntry = new Entry(entry.Job, entry.RepositoryKey, followUp.Trigger, _clock.Now, ++_sequence, followUp.Record)
+                {
+                    FullScan = followUp.FullScan,
+                };
+                _entries.Add(entry.Job.Name, followUpEntry);
+            }
+
             next = DispatchLocked();
         }
 
         StartRuns(next);
         Raise(Finished, new JobRunFinished(run, record, storeError));
         entry.Record.TrySetResult(record);
-        if (entry.FollowUp is { } followUp)
+        if (followUpEntry is not null)
         {
-            Enqueue(entry.Job, followUp.Trigger, followUp.FullScan, out var covering);
-            _ = covering.ContinueWith(
-                t =>
-                {
-                    if (t.IsCompletedSuccessfully)
-                    {
-                        followUp.Record.TrySetResult(t.Result);
-                    }
-                    else
-                    {
-                        followUp.Record.TrySetCanceled();
-                    }
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            _ = WatchDestinationAsync(followUpEntry);
+        }
+        else
+        {
+            entry.FollowUp?.Record.TrySetCanceled();
         }
 
         entry.Done.TrySetResult();
@@ -468,7 +468,13 @@ public sealed class JobQueue : IAsyncDisposable
         Running,
     }
 
-    private sealed class Entry(JobDefinition job, string repositoryKey, TriggerKind trigger, DateTimeOffset enqueued, long sequence)
+    private sealed class Entry(
+        JobDefinition job,
+        string repositoryKey,
+        TriggerKind trigger,
+        DateTimeOffset enqueued,
+        long sequence,
+        TaskCompletionSource<JobRunRecord>? record = null)
     {
         public JobDefinition Job { get; } = job;
 
@@ -494,8 +500,8 @@ public sealed class JobQueue : IAsyncDisposable
         /// scan this run is not doing); queued anew when it ends.</summary>
         public FollowUp? FollowUp { get; set; }
 
-        /// <summary>This run's record, for the triggers it covers.</summary>
-        public TaskCompletionSource<JobRunRecord> Record { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>This run's record, for the triggers it covers (a follow-up run answers those its predecessor gave it).</summary>
+        public TaskCompletionSource<JobRunRecord> Record { get; } = record ?? new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Ends the destination watch: cancelled when the entry starts or leaves the queue.</summary>
         public CancellationTokenSource Queued { get; } = new();

@@ -147,6 +147,25 @@ public sealed class JobQueueRunsTests() : JobQueueFixture(maxConcurrentJobs: 1)
     }
 
     [Fact]
+    public async Task A_run_queued_behind_the_running_one_is_never_shown_as_idle_in_between()
+    {
+        Queue.Enqueue(Job("a"), TriggerKind.Schedule);
+        AssertRunning("a");
+        Assert.Equal(EnqueueOutcome.QueuedAfterRunning, Queue.Enqueue(Job("a"), TriggerKind.Manual, true, out var full));
+        var shownWhenTheFirstEnded = new TaskCompletionSource<JobActivity>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Queue.Finished += (_, _) => shownWhenTheFirstEnded.TrySetResult(Activity("a"));
+
+        Finish("a", JobOutcome.Success("journal-run"));
+
+        Assert.Equal(JobActivity.Queued, await shownWhenTheFirstEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Wait.Until(() => Runner.CallCount("a") == 2, "the queued full run reaches the runner");
+        AssertRunning("a");
+        Finish("a", JobOutcome.Success("full-run"));
+        Assert.Equal("full-run", (await full.WaitAsync(TimeSpan.FromSeconds(10))).SnapshotId);
+        Assert.Equal([(TriggerKind.Schedule, false), (TriggerKind.Manual, true)], Runner.Calls.Select(c => (c.Trigger, c.FullScan)));
+    }
+
+    [Fact]
     public async Task Waiting_for_a_queued_run_that_is_cancelled_before_it_starts_ends_as_cancelled()
     {
         Queue.Enqueue(Job("a"), TriggerKind.Manual);
@@ -164,11 +183,14 @@ public sealed class JobQueueRunsTests() : JobQueueFixture(maxConcurrentJobs: 1)
         Queue.Enqueue(Job("a"), TriggerKind.Schedule);
         Queue.Enqueue(Job("b"), TriggerKind.Schedule);
         AssertRunning("a");
+        Assert.Equal(EnqueueOutcome.QueuedAfterRunning, Queue.Enqueue(Job("a"), TriggerKind.Manual, true, out var followUp));
 
         await Queue.StopAsync();
         var record = Store.LastRun("a")!;
         Assert.Equal(RunResult.Interrupted, record.Result);
         Assert.Equal(JobRunRecord.InterruptedError, record.Error);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => followUp.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, Runner.CallCount("a"));
         Assert.Empty(Store.History("b", 10));
         Assert.Empty(Queue.StatusAll());
         Assert.Equal(EnqueueOutcome.Stopping, Queue.Enqueue(Job("c"), TriggerKind.Manual));

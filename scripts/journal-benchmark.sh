@@ -16,9 +16,11 @@
 #     files. The tables show each kind's median run; the first journal run after the daemon's initial
 #     run (code not yet used in this process) is shown beside it.
 # Then a workload that creates --creates files (default 200000) in an empty directory of the same
-# filesystem is timed (median of --repeats runs, default 3) without backupd and with backupd
-# watching it, and once more with backupd watching under perf record -g (when perf is installed) for
-# the share of the writer's CPU spent in the kernel's fsnotify/fanotify code. The daemon's VmRSS,
+# filesystem is timed in --repeats rounds (default 3), each under three conditions in rotating order:
+# no watcher; scripts/fanotify-floor.c, which makes backupd's fanotify group, mark and ignore marks and
+# does nothing else (the kernel's share of the cost); and backupd watching it. Once more with backupd
+# watching under perf record -g (when perf is installed) for the share of the writer's CPU spent in
+# the kernel's fsnotify/fanotify code. The daemon's VmRSS,
 # private memory and VmHWM are sampled after every step and during that workload. backupd and
 # backupctl are measured as installed: published by scripts/publish.sh (backupd ReadyToRun, backupctl native)
 # into DIR/install; backupd logs each run's phases (BACKUP_DEBUG=1) to
@@ -136,6 +138,8 @@ unit_io_class=$(unit_setting IOSchedulingClass)
 backupctl="$workdir/install/usr/bin/backupctl"
 gcc -O2 -Wall -Wextra -Werror -o "$tmp/journal-tree" "$root/scripts/journal-tree.c"
 tree_tool="$tmp/journal-tree"
+gcc -O2 -Wall -Wextra -Werror -o "$tmp/fanotify-floor" "$root/scripts/fanotify-floor.c"
+floor_tool="$tmp/fanotify-floor"
 revision="$(git -C "$root" log -1 --format='%h %s' 2>/dev/null || echo "${BACKUPCTL_REVISION:-unknown}")"
 if [ -n "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ]; then
     revision="$revision, with uncommitted changes under src/"
@@ -410,40 +414,78 @@ for n in "${size_list[@]}"; do
 done
 
 # ---------------------------------------------------------------- watcher overhead
-echo "== watcher overhead: creating $creates files in an empty directory, without and with backupd watching"
+echo "== watcher overhead: creating $creates files in an empty directory, without a watcher, under fanotify-floor and with backupd watching"
 work="$mnt/create"
 mkdir -p "$work"
 "$backupctl" -r "$repos/backupctl-create" --password-file "$workdir/password" init >"$logs/init-backupctl-create.log" 2>&1
-declare -a off_walls=() on_walls=() off_cpus=() on_cpus=() overhead_rows=()
+declare -A walls_of cpus_of instructions_of cycles_of
+declare -a overhead_rows=()
+conditions=(off floor on)
+declare -A label_of=([off]="no watcher" [floor]="fanotify-floor" [on]="backupd watching")
+
+# Wall time here varies by 20 % from run to run for the same work (cycles per instruction do); the writer's
+# instruction count, where the processor's counters are available to perf stat, varies by a few tenths of a
+# percent and shows what watching adds to the writer's own work.
+counters=no
+if command -v perf >/dev/null && perf stat -x, -e instructions,cycles -o "$tmp/probe" true 2>/dev/null \
+    && grep -q '^[0-9]*,,instructions' "$tmp/probe"; then
+    counters=yes
+fi
 
 # create_workload KEY: times the creation of the files in $work/files (which must not exist).
 create_workload() {
     local key="$1" e u s m
+    local -a stat=()
+    [ "$counters" = yes ] && stat=(perf stat -x, -e instructions,cycles -o "$tmp/perfstat")
     sync
     load[$key]=$(loadavg)
-    /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$tree_tool" generate "$work/files" "$creates" "$((seed + 7))"
+    "${stat[@]}" /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$tree_tool" generate "$work/files" "$creates" "$((seed + 7))"
     read -r e u s m < <(tail -n 1 "$tmp/time")
     wall[$key]=$e
     user[$key]=$u
     sys[$key]=$s
+    instructions[$key]=n/a
+    cycles[$key]=n/a
+    if [ "$counters" = yes ]; then
+        instructions[$key]=$(awk -F, '$3 ~ /^instructions/ { printf "%d", $1 / 1e6 }' "$tmp/perfstat")
+        cycles[$key]=$(awk -F, '$3 ~ /^cycles/ { printf "%d", $1 / 1e6 }' "$tmp/perfstat")
+    fi
 }
-declare -A user sys
+declare -A user sys instructions cycles
+
+# start_floor: the same fanotify group, mask and ignore marks as backupd's journal, doing nothing else.
+start_floor() {
+    "$floor_tool" --ignore-new-directories "$work" >"$tmp/floor.out" 2>>"$logs/fanotify-floor.log" &
+    floor_pid=$!
+    for _ in $(seq 1 100); do
+        grep -q watching "$tmp/floor.out" 2>/dev/null && return 0
+        kill -0 "$floor_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "journal-benchmark.sh: fanotify-floor did not start, see $logs/fanotify-floor.log" >&2
+    exit 1
+}
 
 for rep in $(seq 1 "$repeats"); do
-    # Alternate which condition goes first, so that neither always meets the same moment of load.
-    if [ $((rep % 2)) = 1 ]; then order="off on"; else order="on off"; fi
-    for condition in $order; do
+    # Rotate which condition goes first, so that none always meets the same moment of load.
+    for i in 0 1 2; do
+        condition=${conditions[$(( (rep - 1 + i) % 3 ))]}
         key="create-$condition-$rep"
+        # The previous round's files go first, and the filesystem settles, the same way for every condition.
         nice -n 10 rm -rf "$work/files"
-        if [ "$condition" = on ]; then
-            start_daemon create "$work"
-            backupctl_run "create-run-$rep" create
-            sample_memory watching "create workload $rep: before (the job has backed up the empty directory)"
-            watched=$daemon_pid
-        else
-            # The same sampler runs without backupd (on this shell), so both conditions carry its cost.
-            watched=$$
-        fi
+        sync
+        sleep 2
+        watched=$$
+        case "$condition" in
+            on)
+                start_daemon create "$work"
+                backupctl_run "create-run-$rep" create
+                sample_memory watching "create workload $rep: before (the job has backed up the empty directory)"
+                watched=$daemon_pid
+                ;;
+            floor) start_floor ;;
+        esac
+        # The same sampler runs in every condition (on this shell without backupd), so each carries its cost.
         (
             while kill -0 "$watched" 2>/dev/null; do
                 status_kib VmRSS "$watched"
@@ -457,26 +499,29 @@ for rep in $(seq 1 "$repeats"); do
         sleep 3
         kill "$sampler" 2>/dev/null || true
         wait "$sampler" 2>/dev/null || true
-        if [ "$condition" = on ]; then
-            d1=$(daemon_cpu)
-            dcpu[$key]=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", b - a }')
-            peak=$(sort -n "$tmp/rss" | tail -n 1)
-            memory_rows+=("| create workload $rep: highest of $(wc -l <"$tmp/rss") samples during it | watching | $((${peak:-0} / 1024)) MiB | | |")
-            note_rss watching "${peak:-0}" "create workload $rep (during)"
-            sample_memory watching "create workload $rep: after"
-            stop_daemon
-            on_walls+=("${wall[$key]}")
-            on_cpus+=("$(awk -v u="${user[$key]}" -v s="${sys[$key]}" 'BEGIN { printf "%.2f", u + s }')")
-            label="backupd watching"
-        else
-            dcpu[$key]="n/a"
-            off_walls+=("${wall[$key]}")
-            off_cpus+=("$(awk -v u="${user[$key]}" -v s="${sys[$key]}" 'BEGIN { printf "%.2f", u + s }')")
-            label="without backupd"
-        fi
-        printf '   %-16s wall %7.2f s  user %6.2f s  sys %6.2f s  backupd cpu %s s  (load %s)\n' \
-            "$key" "${wall[$key]}" "${user[$key]}" "${sys[$key]}" "${dcpu[$key]}" "${load[$key]}"
-        overhead_rows+=("| $rep | $label | ${wall[$key]} s | ${user[$key]} s | ${sys[$key]} s | $([ "${dcpu[$key]}" = n/a ] && echo n/a || echo "${dcpu[$key]} s") | ${load[$key]} |")
+        dcpu[$key]="n/a"
+        case "$condition" in
+            on)
+                d1=$(daemon_cpu)
+                dcpu[$key]=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f", b - a }')
+                peak=$(sort -n "$tmp/rss" | tail -n 1)
+                memory_rows+=("| create workload $rep: highest of $(wc -l <"$tmp/rss") samples during it | watching | $((${peak:-0} / 1024)) MiB | | |")
+                note_rss watching "${peak:-0}" "create workload $rep (during)"
+                sample_memory watching "create workload $rep: after"
+                stop_daemon
+                ;;
+            floor)
+                kill -TERM "$floor_pid"
+                wait "$floor_pid" || { echo "journal-benchmark.sh: fanotify-floor failed, see $logs/fanotify-floor.log" >&2; exit 1; }
+                ;;
+        esac
+        walls_of[$condition]+="${wall[$key]} "
+        cpus_of[$condition]+="$(awk -v u="${user[$key]}" -v s="${sys[$key]}" 'BEGIN { printf "%.2f", u + s }') "
+        instructions_of[$condition]+="${instructions[$key]} "
+        cycles_of[$condition]+="${cycles[$key]} "
+        printf '   %-19s wall %7.2f s  user %6.2f s  sys %6.2f s  instructions %s M  cycles %s M  backupd cpu %s s  (load %s)\n' \
+            "$key" "${wall[$key]}" "${user[$key]}" "${sys[$key]}" "${instructions[$key]}" "${cycles[$key]}" "${dcpu[$key]}" "${load[$key]}"
+        overhead_rows+=("| $rep | ${label_of[$condition]} | ${wall[$key]} s | ${user[$key]} s | ${sys[$key]} s | ${instructions[$key]} M | ${cycles[$key]} M | $([ "${dcpu[$key]}" = n/a ] && echo n/a || echo "${dcpu[$key]} s") | ${load[$key]} |")
     done
 done
 
@@ -501,19 +546,46 @@ if command -v perf >/dev/null; then
 fi
 nice -n 10 rm -rf "$work"
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-off_median=$(median "${off_walls[@]}")
-on_median=$(median "${on_walls[@]}")
-overhead=$(awk -v a="$off_median" -v b="$on_median" 'BEGIN { printf "%+.1f", (b - a) / a * 100 }')
-off_cpu_median=$(median "${off_cpus[@]}")
-on_cpu_median=$(median "${on_cpus[@]}")
-cpu_overhead=$(awk -v a="$off_cpu_median" -v b="$on_cpu_median" 'BEGIN { printf "%+.1f", (b - a) / a * 100 }')
-# Each round runs both conditions back to back: the median of the rounds' own changes is less exposed to
-# load that shifts between rounds than the change between the two medians.
-pair_changes=()
-for rep in $(seq 1 "$repeats"); do
-    pair_changes+=("$(awk -v a="${wall[create-off-$rep]}" -v b="${wall[create-on-$rep]}" 'BEGIN { printf "%.1f", (b - a) / a * 100 }')")
+change() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f", (b - a) / a * 100 }'; }
+declare -A wall_median cpu_median instructions_median cycles_median round_changes round_median
+for condition in "${conditions[@]}"; do
+    # shellcheck disable=SC2086 # the lists are words
+    wall_median[$condition]=$(median ${walls_of[$condition]})
+    # shellcheck disable=SC2086
+    cpu_median[$condition]=$(median ${cpus_of[$condition]})
+    instructions_median[$condition]=n/a
+    cycles_median[$condition]=n/a
+    if [ "$counters" = yes ]; then
+        # shellcheck disable=SC2086
+        instructions_median[$condition]=$(median ${instructions_of[$condition]})
+        # shellcheck disable=SC2086
+        cycles_median[$condition]=$(median ${cycles_of[$condition]})
+    fi
 done
-pair_overhead=$(median "${pair_changes[@]}" | awk '{ printf "%+.1f", $1 }')
+# Each round runs every condition back to back: the median of the rounds' own changes is less exposed to
+# load that shifts between rounds than the change between two medians.
+for condition in floor on; do
+    changes_list=()
+    for rep in $(seq 1 "$repeats"); do
+        changes_list+=("$(change "${wall[create-off-$rep]}" "${wall[create-$condition-$rep]}")")
+    done
+    round_changes[$condition]="$(printf '%s %%, ' "${changes_list[@]}" | sed 's/, $//')"
+    round_median[$condition]=$(median "${changes_list[@]}" | awk '{ printf "%+.1f", $1 }')
+done
+backupd_changes=()
+for rep in $(seq 1 "$repeats"); do
+    backupd_changes+=("$(change "${wall[create-floor-$rep]}" "${wall[create-on-$rep]}")")
+done
+backupd_own=$(median "${backupd_changes[@]}" | awk '{ printf "%+.1f", $1 }')
+overhead=$(change "${wall_median[off]}" "${wall_median[on]}")
+floor_overhead=$(change "${wall_median[off]}" "${wall_median[floor]}")
+declare -A instructions_change=([off]="" [floor]=n/a [on]=n/a) cycles_change=([off]="" [floor]=n/a [on]=n/a)
+if [ "$counters" = yes ]; then
+    for condition in floor on; do
+        instructions_change[$condition]="$(change "${instructions_median[off]}" "${instructions_median[$condition]}") %"
+        cycles_change[$condition]="$(change "${cycles_median[off]}" "${cycles_median[$condition]}") %"
+    done
+fi
 load_after="$(uptime)"
 
 # ---------------------------------------------------------------- report
@@ -555,16 +627,25 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     echo "CPU = user + system seconds of the client plus those the daemon used meanwhile (from /proc/PID/stat)."
     echo
     echo "Watcher overhead: \`journal-tree generate DIR $creates\` (files of 0-8 KiB, 100 per directory) in an"
-    echo "empty directory of the same filesystem, without backupd and with backupd watching (its job's"
-    echo "source is that directory and has run once). backupd's CPU is counted until 3 s after the workload."
+    echo "empty directory of the same filesystem, in $repeats rounds of three conditions in rotating order: no watcher;"
+    echo "\`fanotify-floor\` (scripts/fanotify-floor.c: backupd's fanotify group, mask and ignore marks on new"
+    echo "directories, reading and discarding events, nothing else: the kernel's share, which any watcher of"
+    echo "this kind pays); backupd watching (its job's source is that directory and has run once). backupd's CPU"
+    echo "is counted until 3 s after the workload."
     echo
-    echo "| run | condition | wall | workload user | workload system | backupd CPU | load |"
-    echo "|---:|---|---:|---:|---:|---:|---:|"
+    echo "| round | condition | wall | workload user | workload system | instructions | cycles | backupd CPU | load |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${overhead_rows[@]}"
     echo
-    echo "Median wall: without backupd $off_median s, with backupd watching $on_median s: **$overhead %**."
-    echo "Median of each round's change: $pair_overhead % (rounds: $(printf '%s %%, ' "${pair_changes[@]}" | sed 's/, $//'))."
-    echo "Median workload CPU (user + system): $off_cpu_median s and $on_cpu_median s: $cpu_overhead %."
+    echo "Instructions and cycles are the writer's, in millions (perf stat; n/a where the processor's counters are not available)."
+    echo
+    echo "| condition | median wall | change | median of the rounds' changes | rounds' changes | median workload CPU | median instructions | change | median cycles | change |"
+    echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+    echo "| no watcher | ${wall_median[off]} s | | | | ${cpu_median[off]} s | ${instructions_median[off]} M | | ${cycles_median[off]} M | |"
+    echo "| fanotify-floor | ${wall_median[floor]} s | $floor_overhead % | ${round_median[floor]} % | ${round_changes[floor]} | ${cpu_median[floor]} s | ${instructions_median[floor]} M | ${instructions_change[floor]} | ${cycles_median[floor]} M | ${cycles_change[floor]} |"
+    echo "| backupd watching | ${wall_median[on]} s | **$overhead %** | ${round_median[on]} % | ${round_changes[on]} | ${cpu_median[on]} s | ${instructions_median[on]} M | ${instructions_change[on]} | ${cycles_median[on]} M | ${cycles_change[on]} |"
+    echo
+    echo "backupd against fanotify-floor in the same round (what backupd adds to the kernel's share): median $backupd_own %."
     echo "The writer's CPU samples with fsnotify or fanotify functions in their call chain, in one more run with"
     echo "backupd watching under \`perf record -g\`: $perf_share."
     echo
@@ -586,7 +667,7 @@ report="$workdir/results-$(date -u +%Y%m%dT%H%M%SZ).md"
     if [ -n "${wall[journal-200000]:-}" ]; then
         echo "- at least 50 times faster than restic at 200,000 files: $(ratio "${wall[restic-200000]}" "${wall[journal-200000]}") times (medians; the first journal run: $(ratio "${wall[restic-200000]}" "${wall[journal-200000-1]}") times)"
     fi
-    echo "- watcher overhead on creating $creates files at most 5 %: $overhead % (medians of wall time; median of the rounds' changes $pair_overhead %); the writer's samples in fanotify code: $perf_share"
+    echo "- watcher overhead on creating $creates files at most 5 %: $overhead % (medians of wall time; median of the rounds' changes ${round_median[on]} %); fanotify-floor alone: $floor_overhead %; the writer's instructions ${instructions_change[on]} (fanotify-floor ${instructions_change[floor]}); the writer's samples in fanotify code: $perf_share"
     echo "- daemon memory while watching under 100 MB: $(mb "${max_rss[watching]}") MB watching only; $(mb "${max_rss[between runs]}") MB between runs, after backups"
     if [ "${#odd[@]}" -gt 0 ]; then
         echo

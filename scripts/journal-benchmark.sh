@@ -423,7 +423,7 @@ declare -a overhead_rows=()
 conditions=(off floor on)
 declare -A label_of=([off]="no watcher" [floor]="fanotify-floor" [on]="backupd watching")
 
-# Wall time here varies by 20 % from run to run for the same work (cycles per instruction do); the writer's
+# Wall time here varies by tens of percent from run to run for the same work; the writer's
 # instruction count, where the processor's counters are available to perf stat, varies by a few tenths of a
 # percent and shows what watching adds to the writer's own work.
 counters=no

@@ -8,7 +8,7 @@ namespace Backup.Linux.Btrfs;
 public sealed class BtrfsException : FileSystemException
 {
     private const int EPERM = 1;
-    private const int EBUSY = 16;
+    internal const int EBUSY = 16;
     private const int ENODEV = 19;
     private const int ENOTTY = 25;
 

@@ -11,6 +11,10 @@ namespace Backup.Linux.Btrfs;
 /// </summary>
 public static partial class BtrfsFilesystem
 {
+    private const int BusyAttempts = 20;
+
+    private static readonly TimeSpan BusyPause = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Whether the path lies on a btrfs filesystem (statfs f_type BTRFS_SUPER_MAGIC).</summary>
     public static unsafe bool IsBtrfs(string path)
     {
@@ -80,16 +84,26 @@ public static partial class BtrfsFilesystem
         return target;
     }
 
-    /// <summary>Unmounts what <see cref="MountTopLevel"/> mounted (umount2 without flags, so a busy mount stays).</summary>
+    /// <summary>
+    /// Unmounts what <see cref="MountTopLevel"/> mounted (umount2 without flags, so a busy mount stays). EBUSY is
+    /// tried again for up to a second: a child process another thread has just forked holds copies of this
+    /// process's descriptors, including files on the mount, until it executes its program.
+    /// </summary>
     public static unsafe void Unmount(string target)
     {
         Span<byte> scratch = stackalloc byte[NativePath.StackSize];
         using var native = new NativePath(target, scratch, "umount2");
         fixed (byte* p = native)
         {
-            if (Interop.Umount2(p, 0) != 0)
+            for (var attempt = 1; Interop.Umount2(p, 0) != 0; attempt++)
             {
-                throw BtrfsException.LastError("umount2", target);
+                var error = BtrfsException.LastError("umount2", target);
+                if (error.Errno != BtrfsException.EBUSY || attempt == BusyAttempts)
+                {
+                    throw error;
+                }
+
+                Thread.Sleep(BusyPause);
             }
         }
     }

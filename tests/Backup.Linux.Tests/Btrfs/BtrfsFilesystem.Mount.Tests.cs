@@ -81,6 +81,26 @@ public sealed class BtrfsFilesystemMountTests
     }
 
     [RequiresRootFact("mkfs.btrfs", "btrfs", "losetup")]
+    public async Task Unmount_waits_a_moment_for_a_file_that_is_being_closed()
+    {
+        using var fs = new BtrfsImage();
+        var target = fs.Outside("briefly-busy");
+        fs.Track(target);
+        BtrfsFilesystem.MountTopLevel(fs.Device, target);
+        var file = File.Create(Path.Combine(target, "open"));
+        var closing = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+            await file.DisposeAsync();
+        });
+
+        BtrfsFilesystem.Unmount(target);
+
+        await closing;
+        Assert.False(BtrfsImage.IsMounted(target));
+    }
+
+    [RequiresRootFact("mkfs.btrfs", "btrfs", "losetup")]
     public void MountTopLevel_of_a_device_without_btrfs_fails_naming_device_and_target()
     {
         using var fs = new BtrfsImage();

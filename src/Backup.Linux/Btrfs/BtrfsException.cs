@@ -7,11 +7,6 @@ namespace Backup.Linux.Btrfs;
 /// <summary>A btrfs ioctl or mount call failed: names the call, the path, the error and what to do about it.</summary>
 public sealed class BtrfsException : FileSystemException
 {
-    private const int EPERM = 1;
-    internal const int EBUSY = 16;
-    private const int ENODEV = 19;
-    private const int ENOTTY = 25;
-
     internal BtrfsException(string operation, string path, int errno, string? context = null)
         : base(operation, path, errno, Describe(errno, context))
     {
@@ -25,18 +20,18 @@ public sealed class BtrfsException : FileSystemException
         // FileSystemErrors knows the names of the common errors; these are the ones only btrfs calls give.
         var name = errno switch
         {
-            EBUSY => "EBUSY",
-            ENODEV => "ENODEV",
-            ENOTTY => "ENOTTY",
+            Interop.Errors.EBUSY => "EBUSY",
+            Interop.Errors.ENODEV => "ENODEV",
+            Interop.Errors.ENOTTY => "ENOTTY",
             _ => null,
         };
         var text = name is null ? FileSystemErrors.Describe(errno) : $"{Marshal.GetPInvokeErrorMessage(errno)} ({name})";
         var hint = errno switch
         {
-            EPERM => "this call needs CAP_SYS_ADMIN: run backupd as root",
-            ENOTTY => "the path is not on a btrfs filesystem",
-            ENODEV => "the kernel has no btrfs support or the device holds no btrfs filesystem",
-            EBUSY => "something still uses the mount (an open file or a working directory below it)",
+            Interop.Errors.EPERM => "this call needs CAP_SYS_ADMIN: run backupd as root",
+            Interop.Errors.ENOTTY => "the path is not on a btrfs filesystem",
+            Interop.Errors.ENODEV => "the kernel has no btrfs support or the device holds no btrfs filesystem",
+            Interop.Errors.EBUSY => "something still uses the mount (an open file or a working directory below it)",
             _ => null,
         };
         var described = hint is null ? text : $"{text}; {hint}";

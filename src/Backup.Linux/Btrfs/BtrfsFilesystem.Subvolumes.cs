@@ -6,8 +6,6 @@ namespace Backup.Linux.Btrfs;
 
 public static partial class BtrfsFilesystem
 {
-    private const int EPERM = 1;
-
     /// <summary>
     /// The subvolume that holds the path (BTRFS_IOC_GET_SUBVOL_INFO, which needs no privilege). Its path
     /// needs CAP_SYS_ADMIN and is null without it.
@@ -30,7 +28,7 @@ public static partial class BtrfsFilesystem
             {
                 subvolumePath = new SubvolumePaths(fd, path).Resolve(id);
             }
-            catch (BtrfsException e) when (e.Errno == EPERM)
+            catch (BtrfsException e) when (e.Errno == Interop.Errors.EPERM)
             {
                 subvolumePath = null;
             }

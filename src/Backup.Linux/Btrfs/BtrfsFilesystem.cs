@@ -98,7 +98,7 @@ public static partial class BtrfsFilesystem
             for (var attempt = 1; Interop.Umount2(p, 0) != 0; attempt++)
             {
                 var error = BtrfsException.LastError("umount2", target);
-                if (error.Errno != BtrfsException.EBUSY || attempt == BusyAttempts)
+                if (error.Errno != Interop.Errors.EBUSY || attempt == BusyAttempts)
                 {
                     throw error;
                 }

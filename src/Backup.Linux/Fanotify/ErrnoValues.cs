@@ -6,7 +6,6 @@ internal static class ErrnoValues
     internal const int EAGAIN = 11;
     internal const int ENOMEM = 12;
     internal const int EXDEV = 18;
-    internal const int ENODEV = 19;
     internal const int EMFILE = 24;
     internal const int ENOSYS = 38;
     internal const int EOVERFLOW = 75;

@@ -24,7 +24,7 @@ public sealed class FanotifyMarkException : Exception
         ErrnoValues.EXDEV =>
             "the path is inside a btrfs subvolume (or a subvol= mount), whose fsid differs from the filesystem's (EXDEV); "
             + "mark a path in the top-level subvolume instead, for example a private mount with -o subvolid=5, which then covers every subvolume",
-        ErrnoValues.ENODEV =>
+        Interop.Errors.ENODEV =>
             "the filesystem reports no fsid (FUSE and similar filesystems, ENODEV); fanotify cannot watch it, so it needs a full scan at each backup",
         Interop.Errors.EOPNOTSUPP =>
             "the filesystem cannot encode file handles, which a filesystem mark needs (overlayfs and some pseudo filesystems, EOPNOTSUPP); "

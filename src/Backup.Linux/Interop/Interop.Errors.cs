@@ -12,10 +12,13 @@ internal static partial class Interop
         internal const int EIO = 5;
         internal const int EBADF = 9;
         internal const int EACCES = 13;
+        internal const int EBUSY = 16;
         internal const int EEXIST = 17;
+        internal const int ENODEV = 19;
         internal const int ENOTDIR = 20;
         internal const int EISDIR = 21;
         internal const int EINVAL = 22;
+        internal const int ENOTTY = 25;
         internal const int ENOSPC = 28;
         internal const int EROFS = 30;
         internal const int ERANGE = 34;

@@ -106,8 +106,7 @@ public sealed class JobQueue : IAsyncDisposable
                 return existing.State == EntryState.Running ? EnqueueOutcome.MergedWithRunning : EnqueueOutcome.MergedWithQueued;
             }
 
-            entry = new Entry(job, RepositoryKey.Normalize(job.Repository), trigger, _clock.Now, ++_sequence) { FullScan = fullScan };
-            _entries.Add(job.Name, entry);
+            entry = AddEntryLocked(job, RepositoryKey.Normalize(job.Repository), trigger, fullScan);
             covering = entry.Record.Task;
         }
 
@@ -385,11 +384,7 @@ public sealed class JobQueue : IAsyncDisposable
             // The run that follows takes this one's place in the same step, so the job never looks idle in between.
             if (entry.FollowUp is { } followUp && !_stopping)
             {
-                followUpEntry = new Entry(entry.Job, entry.RepositoryKey, followUp.Trigger, _clock.Now, ++_sequence, followUp.Record)
-                {
-                    FullScan = followUp.FullScan,
-                };
-                _entries.Add(entry.Job.Name, followUpEntry);
+                followUpEntry = AddEntryLocked(entry.Job, entry.RepositoryKey, followUp.Trigger, followUp.FullScan, followUp.Record);
             }
 
             next = DispatchLocked();
@@ -447,6 +442,19 @@ public sealed class JobQueue : IAsyncDisposable
                 // See Started: handlers log for themselves; the queue's bookkeeping is already complete.
             }
         }
+    }
+
+    /// <summary>Queues a new entry (its destination probe is the caller's to start, outside the lock).</summary>
+    private Entry AddEntryLocked(
+        JobDefinition job,
+        string repositoryKey,
+        TriggerKind trigger,
+        bool fullScan,
+        TaskCompletionSource<JobRunRecord>? record = null)
+    {
+        var entry = new Entry(job, repositoryKey, trigger, _clock.Now, ++_sequence, record) { FullScan = fullScan };
+        _entries.Add(job.Name, entry);
+        return entry;
     }
 
     private bool IsQueuedLocked(Entry entry) =>

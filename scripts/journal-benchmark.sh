@@ -545,7 +545,7 @@ if command -v perf >/dev/null; then
     echo "   writer's samples with fsnotify or fanotify code in their call chain: $perf_share"
 fi
 nice -n 10 rm -rf "$work"
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 change() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f", (b - a) / a * 100 }'; }
 declare -A wall_median cpu_median instructions_median cycles_median round_changes round_median
 for condition in "${conditions[@]}"; do

@@ -564,19 +564,15 @@ for condition in "${conditions[@]}"; do
 done
 # Each round runs every condition back to back: the median of the rounds' own changes is less exposed to
 # load that shifts between rounds than the change between two medians.
+# rounds_changes BASE CONDITION: each round's change of CONDITION's wall time against BASE's, a line each.
+rounds_changes() { for rep in $(seq 1 "$repeats"); do change "${wall[create-$1-$rep]}" "${wall[create-$2-$rep]}"; echo; done; }
 for condition in floor on; do
-    changes_list=()
-    for rep in $(seq 1 "$repeats"); do
-        changes_list+=("$(change "${wall[create-off-$rep]}" "${wall[create-$condition-$rep]}")")
-    done
+    mapfile -t changes_list < <(rounds_changes off "$condition")
     round_changes[$condition]="$(printf '%s %%, ' "${changes_list[@]}" | sed 's/, $//')"
     round_median[$condition]=$(median "${changes_list[@]}" | awk '{ printf "%+.1f", $1 }')
 done
-backupd_changes=()
-for rep in $(seq 1 "$repeats"); do
-    backupd_changes+=("$(change "${wall[create-floor-$rep]}" "${wall[create-on-$rep]}")")
-done
-backupd_own=$(median "${backupd_changes[@]}" | awk '{ printf "%+.1f", $1 }')
+mapfile -t changes_list < <(rounds_changes floor on)
+backupd_own=$(median "${changes_list[@]}" | awk '{ printf "%+.1f", $1 }')
 overhead=$(change "${wall_median[off]}" "${wall_median[on]}")
 floor_overhead=$(change "${wall_median[off]}" "${wall_median[floor]}")
 declare -A instructions_change=([off]="" [floor]=n/a [on]=n/a) cycles_change=([off]="" [floor]=n/a [on]=n/a)
